@@ -1,0 +1,48 @@
+# token-chaos developer entry points. Node 24 is pinned in node_modules; put it first on PATH
+# so every recipe runs on it whatever the system Node is.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE_TEST := node --test --test-reporter=spec --test-concurrency=2
+UNIT_TESTS := 'test/unit/**/*.test.ts'
+INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
+
+.PHONY: all deps test lint format typecheck unit integration cluster cluster-down cluster-build bench demo clean
+
+all: test
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+deps: node_modules/.package-lock.json
+
+lint: deps
+	biome check .
+
+format: deps
+	biome check --write .
+
+typecheck: deps
+	tsc --noEmit -p tsconfig.json
+
+unit: deps
+	$(NODE_TEST) $(UNIT_TESTS)
+
+# Builds (or reuses) kube-apiserver, etcd and helm, then starts a cluster for the duration of
+# the test run; unit and integration tests run in one runner invocation, one summary.
+test: lint typecheck cluster-build
+	test/cluster/with-cluster.sh $(NODE_TEST) $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+integration: deps cluster-build
+	test/cluster/with-cluster.sh $(NODE_TEST) $(INTEGRATION_TESTS)
+
+cluster-build:
+	test/cluster/build.sh
+
+cluster: deps cluster-build
+	test/cluster/up.sh
+
+cluster-down:
+	test/cluster/down.sh
+
+clean:
+	rm -rf .cache test/.run
