@@ -15,7 +15,13 @@ export interface Subcommand {
 type Loader = () => Promise<Subcommand>;
 
 /** Registry of subcommands; each entry loads its module lazily. */
-export const SUBCOMMANDS: Record<string, Loader> = {};
+export const SUBCOMMANDS: Record<string, Loader> = {
+  authz: async () => (await import("../authz-server/cli.ts")).authzCommand,
+  operator: async () => (await import("../operator/cli.ts")).operatorCommand,
+  halt: async () => (await import("../operator/halt-cli.ts")).haltCommand,
+  resume: async () => (await import("../operator/halt-cli.ts")).resumeCommand,
+  validate: async () => (await import("./validate.ts")).validateCommand,
+};
 
 export function usage(): string {
   const names = Object.keys(SUBCOMMANDS).sort();

@@ -34,6 +34,20 @@ export interface DecisionReason {
   dryRun: boolean;
   /** True when the fault needed a JWT and the token was not one (passed through untouched). */
   skipped?: boolean;
+  /** True when a delay fault of the same experiment also hit (its delay is in delayMs). */
+  delayed?: boolean;
+}
+
+/** In dryRun: what enforce would have done, without header values (they may hold tokens). */
+export interface DryRunOutcome {
+  kind: "allow" | "deny" | "error";
+  /** Deny status, or the HTTP status of an error. */
+  status?: number;
+  grpcCode?: number;
+  delayMs: number;
+  /** Names of the request headers enforce would have set / removed. */
+  setHeaders: string[];
+  removeHeaders: string[];
 }
 
 export interface HeaderValue {
@@ -52,6 +66,8 @@ export interface AllowDecision {
   responseHeaders: HeaderValue[];
   delayMs: number;
   reason?: DecisionReason;
+  /** Set in dryRun when a fault hit: what enforce would have answered instead. */
+  wouldHave?: DryRunOutcome;
 }
 
 /** Answer the client directly with this response. */

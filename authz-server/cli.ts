@@ -1,0 +1,102 @@
+// `token-chaos authz`: runs the data plane until SIGTERM/SIGINT, then drains and exits 0.
+// Exit 2 for a bad flag or environment value, 1 when the server cannot start (port in use).
+
+import { stat } from "node:fs/promises";
+import { setLogger } from "@grpc/grpc-js";
+import type { CliIo, Subcommand } from "../cli/main.ts";
+import { AUTHZ_USAGE, parseAuthzArgs } from "./cli-options.ts";
+import { createLogger } from "./observability/logger.ts";
+import { ListenError, type RunningServer, startAuthzServer } from "./server.ts";
+
+function fail(io: CliIo, message: string, code: number): number {
+  io.stderr.write(`token-chaos authz: ${message.split("\n").join("\ntoken-chaos authz: ")}\n`);
+  if (code === 2) io.stderr.write("Run 'token-chaos authz --help' for the options.\n");
+  return code;
+}
+
+export const authzCommand: Subcommand = {
+  summary:
+    "Run the ext_authz data plane (gRPC, HTTP mode, metrics) from YAML or the operator's plan",
+  async run(args: string[], io: CliIo): Promise<number> {
+    const parsed = parseAuthzArgs(args, io.env);
+    if (!parsed.ok) {
+      if (parsed.help === true) {
+        io.stdout.write(AUTHZ_USAGE);
+        return 0;
+      }
+      return fail(io, parsed.error, 2);
+    }
+    const opts = parsed.options;
+    if (opts.experiments !== undefined) {
+      try {
+        await stat(opts.experiments);
+      } catch {
+        return fail(io, `--experiments: '${opts.experiments}' does not exist or cannot be read`, 2);
+      }
+    }
+
+    const logger = createLogger({ level: opts.logLevel, destination: io.stdout });
+    // grpc-js reports through console by default; route it into the JSON log instead.
+    setLogger({
+      error: (...a: unknown[]) => logger.warn({ component: "grpc-js" }, a.map(String).join(" ")),
+      info: (...a: unknown[]) => logger.debug({ component: "grpc-js" }, a.map(String).join(" ")),
+      debug: (...a: unknown[]) => logger.trace({ component: "grpc-js" }, a.map(String).join(" ")),
+    });
+    // The chaos tool must not become the outage: a stray async failure is logged, not fatal.
+    process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
+
+    let running: RunningServer;
+    try {
+      running = await startAuthzServer({
+        host: opts.host,
+        grpcPort: opts.grpcPort,
+        httpPort: opts.httpPort,
+        metricsPort: opts.metricsPort,
+        experiments: opts.experiments,
+        planConfigMap: opts.planConfigMap,
+        logger,
+        httpFlavor: opts.httpFlavor,
+        httpPathPrefix: opts.httpPathPrefix,
+        drainTimeoutMs: opts.drainTimeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof ListenError) return fail(io, err.message, 1);
+      return fail(io, `cannot start: ${err instanceof Error ? err.message : String(err)}`, 1);
+    }
+    io.stdout.write(
+      `${JSON.stringify({
+        listening: {
+          host: running.host,
+          grpc: running.grpcPort,
+          http: running.httpPort,
+          metrics: running.metricsPort,
+        },
+      })}\n`,
+    );
+
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) {
+          logger.warn({ signal }, "second signal during drain; exiting now");
+          process.exit(0);
+        }
+        stopping = true;
+        logger.info({ signal }, "shutting down");
+        running.close().then(
+          () => {
+            resolve(0);
+            // Anything still holding the event loop (a keep-alive agent) must not block exit.
+            setTimeout(() => process.exit(0), 2000).unref();
+          },
+          (err: unknown) => {
+            logger.error({ err }, "shutdown failed");
+            resolve(0);
+          },
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+    });
+  },
+};

@@ -1,0 +1,223 @@
+// Operator at scale: applies 1,000 experiments to the running cluster and measures how long
+// until every one has its phase in status and the published plan carries them all, and the
+// operator's resident memory (its own process, from /proc).
+//
+//   test/cluster/with-cluster.sh node bench/operator-1000.ts [--count N]
+//   (or with TOKEN_CHAOS_KUBECONFIG pointing at a cluster that has crds/ applied)
+
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  loadYaml,
+} from "@kubernetes/client-node";
+import { GROUP, PLURAL, type TokenChaosExperiment, VERSION } from "../api/v1alpha1/types.ts";
+import { PLAN_CONFIGMAP, PLAN_KEY } from "../operator/names.ts";
+import { decodePlan } from "../operator/plan/plan-codec.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const countArg = process.argv.indexOf("--count");
+const COUNT = countArg > 0 ? Number(process.argv[countArg + 1]) : 1000;
+const NAMESPACES = 10;
+const CONCURRENCY = 16;
+const DEADLINE_MS = 180_000;
+
+const kubeconfig = process.env.TOKEN_CHAOS_KUBECONFIG;
+if (!kubeconfig) {
+  console.error("TOKEN_CHAOS_KUBECONFIG is not set: run through test/cluster/with-cluster.sh");
+  process.exit(2);
+}
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const core = kc.makeApiClient(CoreV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve) =>
+    spawn(cmd, args, { stdio: "inherit" }).on("exit", (c) => resolve(c ?? 1)),
+  );
+}
+
+// Templates: the examples without a guard (no Prometheus here) and valid as they are.
+const templates = readdirSync(`${ROOT}examples`)
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => loadYaml<TokenChaosExperiment>(readFileSync(`${ROOT}examples/${f}`, "utf8")))
+  .filter((o) => o?.kind === "TokenChaosExperiment" && o.spec.guard === undefined);
+
+function experiment(i: number, namespace: string): TokenChaosExperiment {
+  const t = structuredClone(templates[i % templates.length] as TokenChaosExperiment);
+  const from = t.metadata.namespace ?? "default";
+  t.metadata = { name: `${t.metadata.name}-${i}`, namespace };
+  t.spec.target.hosts = t.spec.target.hosts?.map((h) =>
+    h.replace(`.${from}.svc`, `.${namespace}.svc`),
+  );
+  return t;
+}
+
+async function listAll(namespaces: string[]): Promise<TokenChaosExperiment[]> {
+  const out: TokenChaosExperiment[] = [];
+  for (const namespace of namespaces) {
+    const l = (await custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+    })) as {
+      items: TokenChaosExperiment[];
+    };
+    out.push(...l.items);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (
+    (await run("kubectl", [
+      "--kubeconfig",
+      kubeconfig as string,
+      "apply",
+      "--server-side",
+      "--force-conflicts",
+      "-f",
+      `${ROOT}crds/`,
+    ])) !== 0
+  ) {
+    throw new Error("cannot apply crds/");
+  }
+  await run("kubectl", [
+    "--kubeconfig",
+    kubeconfig as string,
+    "wait",
+    "--for=condition=Established",
+    `crd/${PLURAL}.${GROUP}`,
+  ]);
+  const tag = randomBytes(3).toString("hex");
+  const opNs = `bench-op-${tag}`;
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${tag}-${i}`);
+  for (const name of [opNs, ...namespaces])
+    await core.createNamespace({ body: { metadata: { name } } });
+
+  const op = spawn(
+    process.execPath,
+    [
+      `${ROOT}bin/token-chaos.ts`,
+      "operator",
+      "--kubeconfig",
+      kubeconfig as string,
+      "--operator-namespace",
+      opNs,
+      "--metrics-port",
+      "0",
+      "--metrics-host",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const rss = () => {
+    const s = readFileSync(`/proc/${op.pid}/status`, "utf8");
+    return {
+      rss: Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024,
+      hwm: Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024,
+    };
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = rss();
+    let peak = idle.rss;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rss().rss);
+    }, 100);
+
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < COUNT) {
+          const i = next++;
+          const ns = namespaces[i % NAMESPACES] as string;
+          await custom.createNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: ns,
+            plural: PLURAL,
+            body: experiment(i, ns),
+          });
+        }
+      }),
+    );
+    const appliedMs = performance.now() - t0;
+
+    let planMs: number | undefined;
+    let phasesMs: number | undefined;
+    let planBytes = 0;
+    let phases: Record<string, number> = {};
+    while (
+      performance.now() - t0 < DEADLINE_MS &&
+      (planMs === undefined || phasesMs === undefined)
+    ) {
+      if (planMs === undefined) {
+        try {
+          const cm = await core.readNamespacedConfigMap({ name: PLAN_CONFIGMAP, namespace: opNs });
+          const data = cm.binaryData?.[PLAN_KEY];
+          const plan = data ? decodePlan(data) : undefined;
+          const ours =
+            plan?.experiments.filter((e) => e.namespace.startsWith(`bench-${tag}-`)).length ?? 0;
+          if (ours >= COUNT) {
+            planMs = performance.now() - t0;
+            planBytes = data?.length ?? 0;
+          }
+        } catch (err) {
+          if (!(err instanceof ApiException && err.code === 404)) throw err;
+        }
+      }
+      if (phasesMs === undefined) {
+        const items = await listAll(namespaces);
+        phases = {};
+        for (const o of items) {
+          const p = o.status?.phase ?? "none";
+          phases[p] = (phases[p] ?? 0) + 1;
+        }
+        const settled = (phases.Running ?? 0) + (phases.Scheduled ?? 0) + (phases.Invalid ?? 0);
+        if (items.length >= COUNT && settled >= COUNT) phasesMs = performance.now() - t0;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+    clearInterval(sampler);
+    const settledRss = rss();
+    const result = {
+      experiments: COUNT,
+      namespaces: NAMESPACES,
+      applyMs: Math.round(appliedMs),
+      allPhasesMs: phasesMs === undefined ? null : Math.round(phasesMs),
+      planPublishedMs: planMs === undefined ? null : Math.round(planMs),
+      planBytes,
+      phases,
+      operatorRssMiB: {
+        idle: Math.round(idle.rss),
+        peak: Math.round(Math.max(peak, settledRss.hwm)),
+        settled: Math.round(settledRss.rss),
+      },
+    };
+    console.log(JSON.stringify(result, null, 2));
+    console.log(
+      `${COUNT} experiments: applied in ${(appliedMs / 1000).toFixed(1)} s; plan with all of them ${planMs === undefined ? "NOT published" : `${(planMs / 1000).toFixed(1)} s`}; every phase in status ${phasesMs === undefined ? "NOT reached" : `${(phasesMs / 1000).toFixed(1)} s`} after the first apply; operator RSS peak ${result.operatorRssMiB.peak} MiB, settled ${result.operatorRssMiB.settled} MiB (budget 150 MiB)`,
+    );
+    if (planMs === undefined || phasesMs === undefined || result.operatorRssMiB.peak > 150)
+      process.exitCode = 1;
+  } finally {
+    op.kill("SIGTERM");
+    await new Promise((r) => op.once("exit", r));
+    for (const name of [opNs, ...namespaces])
+      await core.deleteNamespace({ name }).catch(() => undefined);
+  }
+}
+
+await main();

@@ -1,0 +1,118 @@
+// Evaluates one experiment against the operator's view of the world: validation (memoized per
+// generation), namespace scope, compilation to windows, halt, aborts and publication. Shared by
+// the reconciler (status) and the plan publisher (membership), so both always agree.
+
+import { compileExperiment } from "../../api/plan/compile.ts";
+import type { PlanExperiment } from "../../api/plan/types.ts";
+import type { TokenChaosExperiment } from "../../api/v1alpha1/types.ts";
+import {
+  type AbortRecord,
+  derivePhase,
+  type PhaseProblem,
+  type PhaseResult,
+} from "./derive-phase.ts";
+import { honourProblems } from "./honour.ts";
+import { type CrossNamespacePolicy, crossNamespaceProblems } from "./namespace-scope.ts";
+
+export interface EvaluationContext {
+  nowMs: number;
+  halted: boolean;
+  aborted(obj: TokenChaosExperiment): AbortRecord | undefined;
+  published(obj: TokenChaosExperiment): boolean;
+}
+
+export interface Evaluation {
+  result: PhaseResult;
+  problems: PhaseProblem[];
+  compiled?: PlanExperiment;
+}
+
+export interface EvaluatorOptions {
+  policy: CrossNamespacePolicy;
+  /** Guards need Prometheus; without it a guarded experiment cannot run safely. */
+  prometheusConfigured: boolean;
+}
+
+/** Aborted by a guard for this generation, as recorded in status (survives restarts). */
+export function abortedInStatus(obj: TokenChaosExperiment): AbortRecord | undefined {
+  const c = obj.status?.conditions?.find((x) => x.type === "Aborted");
+  if (c?.status !== "True") return undefined;
+  if (c.observedGeneration !== undefined && c.observedGeneration !== obj.metadata.generation) {
+    return undefined;
+  }
+  return { reason: c.reason || "Aborted", message: c.message };
+}
+
+export class ExperimentEvaluator {
+  private readonly memo = new Map<string, { generation: unknown; problems: PhaseProblem[] }>();
+  private readonly opts: EvaluatorOptions;
+
+  constructor(opts: EvaluatorOptions) {
+    this.opts = opts;
+  }
+
+  forget(key: string): void {
+    this.memo.delete(key);
+  }
+
+  /**
+   * Problems this operator adds to the schema's and the semantic rules' (which compileExperiment
+   * checks): namespace scope and honourability. They do not depend on the clock.
+   */
+  staticProblems(key: string, obj: TokenChaosExperiment): PhaseProblem[] {
+    const gen = `${obj.metadata?.uid}/${obj.metadata?.generation}`;
+    const hit = this.memo.get(key);
+    if (hit !== undefined && hit.generation === gen) return hit.problems;
+    let problems: PhaseProblem[];
+    try {
+      problems = [
+        ...crossNamespaceProblems(
+          obj.metadata?.namespace ?? "",
+          obj.spec?.target?.hosts,
+          this.opts.policy,
+        ),
+        ...honourProblems(obj, { prometheusConfigured: this.opts.prometheusConfigured }),
+      ];
+    } catch (err) {
+      // Never crash on input: whatever made validation throw makes the experiment Invalid.
+      problems = [
+        {
+          path: "",
+          message: `cannot validate: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      ];
+    }
+    this.memo.set(key, { generation: gen, problems });
+    return problems;
+  }
+
+  evaluate(key: string, obj: TokenChaosExperiment, ctx: EvaluationContext): Evaluation {
+    let problems = this.staticProblems(key, obj);
+    let compiled: PlanExperiment | undefined;
+    if (problems.length === 0) {
+      try {
+        const c = compileExperiment(obj, ctx.nowMs);
+        if (c.ok) compiled = c.experiment;
+        else problems = c.problems;
+      } catch (err) {
+        problems = [
+          {
+            path: "",
+            message: `cannot compile: ${err instanceof Error ? err.message : String(err)}`,
+          },
+        ];
+      }
+    }
+    const result = derivePhase({
+      nowMs: ctx.nowMs,
+      problems,
+      windows: compiled?.windows ?? [],
+      paused: obj.spec?.paused === true,
+      halted: ctx.halted,
+      aborted: ctx.aborted(obj),
+      published: ctx.published(obj),
+      deleting: obj.metadata?.deletionTimestamp !== undefined,
+    });
+    return { result, problems, compiled };
+  }
+}

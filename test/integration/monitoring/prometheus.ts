@@ -1,0 +1,128 @@
+// Starts the real Prometheus (Debian's package, /usr/bin/prometheus) on a free loopback port with
+// a temp config and TSDB, and queries its HTTP API.
+
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { freePort, startChild, tempDir } from "../../e2e/support/child-process.ts";
+
+export const PROMETHEUS_BIN = process.env.TOKEN_CHAOS_PROMETHEUS ?? "/usr/bin/prometheus";
+export const PROMTOOL_BIN = process.env.TOKEN_CHAOS_PROMTOOL ?? "/usr/bin/promtool";
+
+export interface ScrapeTarget {
+  job: string;
+  port: number;
+  /** Target labels, as Kubernetes service discovery would add them (namespace, pod). */
+  labels: Record<string, string>;
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+export type QueryResult =
+  | { ok: true; resultType: string; samples: Sample[] }
+  | { ok: false; errorType: string; error: string };
+
+export interface RunningPrometheus {
+  port: number;
+  query(expr: string): Promise<QueryResult>;
+  /** GET an API path (e.g. /api/v1/targets) and return its `data`. */
+  api(path: string): Promise<unknown>;
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function yamlString(s: string): string {
+  return JSON.stringify(s);
+}
+
+export async function startPrometheus(opts: {
+  targets: ScrapeTarget[];
+  ruleFiles?: string[];
+  intervalSeconds?: number;
+}): Promise<RunningPrometheus> {
+  const dir = await tempDir("prometheus");
+  const port = await freePort();
+  const interval = `${opts.intervalSeconds ?? 1}s`;
+  const lines = [
+    "global:",
+    `  scrape_interval: ${interval}`,
+    `  evaluation_interval: ${interval}`,
+    `  scrape_timeout: ${interval}`,
+    "rule_files:",
+    ...(opts.ruleFiles ?? []).map((f) => `  - ${yamlString(f)}`),
+    "scrape_configs:",
+  ];
+  for (const t of opts.targets) {
+    lines.push(
+      `  - job_name: ${yamlString(t.job)}`,
+      "    static_configs:",
+      `      - targets: [${yamlString(`127.0.0.1:${t.port}`)}]`,
+      "        labels:",
+      ...Object.entries(t.labels).map(([k, v]) => `          ${k}: ${yamlString(v)}`),
+    );
+  }
+  if ((opts.ruleFiles ?? []).length === 0) lines.splice(lines.indexOf("rule_files:"), 1);
+  await writeFile(join(dir, "prometheus.yml"), `${lines.join("\n")}\n`);
+
+  const base = `http://127.0.0.1:${port}`;
+  const child = await startChild({
+    name: "prometheus",
+    command: PROMETHEUS_BIN,
+    args: [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--storage.tsdb.retention.time=1h",
+      "--log.level=warn",
+    ],
+    dir,
+    stopSignal: "SIGTERM",
+    ready: async () => {
+      const res = await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      return res.ok;
+    },
+  });
+
+  const api = async (path: string): Promise<unknown> => {
+    const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { status: string; data?: unknown; error?: string };
+    if (body.status !== "success") throw new Error(`${path}: ${body.error ?? res.status}`);
+    return body.data;
+  };
+
+  return {
+    port,
+    api,
+    async query(expr) {
+      const res = await fetch(`${base}/api/v1/query`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ query: expr }).toString(),
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = (await res.json()) as {
+        status: string;
+        data?: { resultType: string; result: Sample[] | [number, string] };
+        errorType?: string;
+        error?: string;
+      };
+      if (body.status !== "success" || body.data === undefined) {
+        return {
+          ok: false,
+          errorType: body.errorType ?? String(res.status),
+          error: body.error ?? "",
+        };
+      }
+      const samples =
+        body.data.resultType === "scalar"
+          ? [{ metric: {}, value: body.data.result as [number, string] }]
+          : (body.data.result as Sample[]);
+      return { ok: true, resultType: body.data.resultType, samples };
+    },
+    logs: child.logs,
+    stop: child.stop,
+  };
+}
