@@ -5,8 +5,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE_TEST := node --test --test-reporter=spec --test-concurrency=2
 UNIT_TESTS := 'test/unit/**/*.test.ts'
 INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
+# End to end through real nginx and Caddy (Debian packages) and the gRPC API; no cluster needed.
+E2E_TESTS := 'test/e2e/*.test.ts'
 
-.PHONY: all deps test lint format typecheck unit integration cluster cluster-down cluster-build bench demo clean
+.PHONY: all deps test lint format typecheck unit integration e2e cluster cluster-down cluster-build bench demo clean
 
 all: test
 
@@ -28,12 +30,20 @@ unit: deps
 	$(NODE_TEST) $(UNIT_TESTS)
 
 # Builds (or reuses) kube-apiserver, etcd and helm, then starts a cluster for the duration of
-# the test run; unit and integration tests run in one runner invocation, one summary.
+# the test run; unit, integration and end-to-end tests run in one runner invocation, one summary.
 test: lint typecheck cluster-build
-	test/cluster/with-cluster.sh $(NODE_TEST) $(UNIT_TESTS) $(INTEGRATION_TESTS)
+	test/cluster/with-cluster.sh $(NODE_TEST) $(UNIT_TESTS) $(INTEGRATION_TESTS) $(E2E_TESTS)
 
 integration: deps cluster-build
 	test/cluster/with-cluster.sh $(NODE_TEST) $(INTEGRATION_TESTS)
+
+e2e: deps
+	$(NODE_TEST) $(E2E_TESTS)
+
+# One command, no cluster: the authz-server with the example experiments, the demo shop API and
+# bounded traffic on 127.0.0.1, shown live; about two minutes. A captured run: docs/demo-output.txt
+demo: deps
+	node test/e2e/demo/run.ts
 
 cluster-build:
 	test/cluster/build.sh

@@ -2,11 +2,9 @@
 // Exit 2 for a bad flag or environment value, 1 when the server cannot start (port in use).
 
 import { stat } from "node:fs/promises";
-import { setLogger } from "@grpc/grpc-js";
 import type { CliIo, Subcommand } from "../cli/main.ts";
 import { AUTHZ_USAGE, parseAuthzArgs } from "./cli-options.ts";
-import { createLogger } from "./observability/logger.ts";
-import { ListenError, type RunningServer, startAuthzServer } from "./server.ts";
+import type { RunningServer } from "./server.ts";
 
 function fail(io: CliIo, message: string, code: number): number {
   io.stderr.write(`token-chaos authz: ${message.split("\n").join("\ntoken-chaos authz: ")}\n`);
@@ -35,6 +33,12 @@ export const authzCommand: Subcommand = {
       }
     }
 
+    // Loaded only now: a flag error is reported without paying for gRPC and the Kubernetes client.
+    const [{ setLogger }, { createLogger }, { ListenError, startAuthzServer }] = await Promise.all([
+      import("@grpc/grpc-js"),
+      import("./observability/logger.ts"),
+      import("./server.ts"),
+    ]);
     const logger = createLogger({ level: opts.logLevel, destination: io.stdout });
     // grpc-js reports through console by default; route it into the JSON log instead.
     setLogger({

@@ -47,7 +47,7 @@ function buildPlan(n: number, fault: Fault): CompiledPlan {
       sticky: true,
       target: {
         hosts: [host(i)],
-        paths: [{ prefix: "/api/" }, { regex: "/v[0-9]+/orders/[0-9]+" }],
+        paths: [{ prefix: "/api/" }, { regex: "^/v[0-9]+/orders/[0-9]+$" }],
         methods: ["GET", "POST"],
         headers: [{ name: "x-tenant", prefix: "acme" }],
       },

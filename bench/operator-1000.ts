@@ -26,6 +26,10 @@ const COUNT = countArg > 0 ? Number(process.argv[countArg + 1]) : 1000;
 const NAMESPACES = 10;
 const CONCURRENCY = 16;
 const DEADLINE_MS = 180_000;
+// Node flags for the operator process, e.g. --node-options "--max-semi-space-size=1".
+const optArg = process.argv.indexOf("--node-options");
+const nodeOptions = optArg > 0 ? (process.argv[optArg + 1] ?? "").split(" ").filter(Boolean) : [];
+if (process.argv.includes("--snapshot")) nodeOptions.push("--heapsnapshot-signal=SIGUSR2");
 
 const kubeconfig = process.env.TOKEN_CHAOS_KUBECONFIG;
 if (!kubeconfig) {
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
   const op = spawn(
     process.execPath,
     [
+      ...nodeOptions,
       `${ROOT}bin/token-chaos.ts`,
       "operator",
       "--kubeconfig",
@@ -213,10 +218,27 @@ async function main(): Promise<void> {
     if (planMs === undefined || phasesMs === undefined || result.operatorRssMiB.peak > 150)
       process.exitCode = 1;
   } finally {
+    if (process.argv.includes("--snapshot")) {
+      // Heap snapshot of the operator (written to its working directory) for memory analysis.
+      op.kill("SIGUSR2");
+      await new Promise((r) => setTimeout(r, 30_000));
+    }
     op.kill("SIGTERM");
     await new Promise((r) => op.once("exit", r));
-    for (const name of [opNs, ...namespaces])
+    // The test cluster has no namespace controller: delete the experiments themselves.
+    for (const namespace of namespaces) {
+      await custom
+        .deleteCollectionNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+        })
+        .catch(() => undefined);
+    }
+    for (const name of [opNs, ...namespaces]) {
       await core.deleteNamespace({ name }).catch(() => undefined);
+    }
   }
 }
 

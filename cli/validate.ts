@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadAllYaml } from "@kubernetes/client-node";
-import { formatProblem, validateExperiment } from "../api/v1alpha1/validate.ts";
 import { KIND } from "../api/v1alpha1/types.ts";
+import { formatProblem, validateExperiment } from "../api/v1alpha1/validate.ts";
 import type { CliIo, Subcommand } from "./main.ts";
 
 const HELP = `Usage: token-chaos validate FILE|DIR...
@@ -97,7 +97,9 @@ function checkFile(file: string, text: string, io: CliIo, totals: Totals): void 
       n++;
       if (kind !== KIND) {
         totals.skipped++;
-        io.stderr.write(`${file}: doc ${n} (${kind || "no kind"} ${ref}): skipped, not a ${KIND}\n`);
+        io.stderr.write(
+          `${file}: doc ${n} (${kind || "no kind"} ${ref}): skipped, not a ${KIND}\n`,
+        );
         continue;
       }
       totals.experiments++;
@@ -105,7 +107,8 @@ function checkFile(file: string, text: string, io: CliIo, totals: Totals): void 
       if (problems.length === 0) continue;
       totals.invalid++;
       totals.problems += problems.length;
-      for (const p of problems) io.stdout.write(`${file}: doc ${n} (${ref}): ${formatProblem(p)}\n`);
+      for (const p of problems)
+        io.stdout.write(`${file}: doc ${n} (${ref}): ${formatProblem(p)}\n`);
     }
   }
 }
@@ -119,7 +122,9 @@ function expand(arg: string, io: CliIo): string[] | undefined {
       .sort()
       .map((f) => join(arg, f));
   } catch (e) {
-    io.stderr.write(`token-chaos validate: cannot read ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    io.stderr.write(
+      `token-chaos validate: cannot read ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
     return undefined;
   }
 }
@@ -152,7 +157,9 @@ export async function runValidate(args: string[], io: CliIo): Promise<number> {
       try {
         text = readFileSync(file, "utf8");
       } catch (e) {
-        io.stderr.write(`token-chaos validate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        io.stderr.write(
+          `token-chaos validate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+        );
         unreadable = true;
         continue;
       }
@@ -162,7 +169,9 @@ export async function runValidate(args: string[], io: CliIo): Promise<number> {
   const scanned = `${plural(totals.experiments, "experiment")} in ${plural(totals.files, "file")}`;
   const skipped = totals.skipped > 0 ? `, ${plural(totals.skipped, "other document")} skipped` : "";
   if (totals.problems > 0) {
-    io.stderr.write(`${plural(totals.problems, "problem")} in ${plural(totals.invalid, "document")} (${scanned}${skipped})\n`);
+    io.stderr.write(
+      `${plural(totals.problems, "problem")} in ${plural(totals.invalid, "document")} (${scanned}${skipped})\n`,
+    );
   } else if (!unreadable) {
     io.stdout.write(`${scanned} valid${skipped}\n`);
   }

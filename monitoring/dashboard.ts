@@ -53,6 +53,7 @@ function panelOptions(p: Panel): Json {
 
 function fieldDefaults(p: Panel): Json {
   const defaults: { [key: string]: Json } = { unit: p.unit };
+  if (p.noValue !== undefined) defaults.noValue = p.noValue;
   if (p.kind === "timeseries") {
     defaults.custom = { drawStyle: "line", fillOpacity: 10, lineWidth: 1, spanNulls: false };
   }

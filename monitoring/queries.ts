@@ -26,6 +26,8 @@ export interface Panel {
   /** Width out of 24 columns. */
   width: number;
   height: number;
+  /** Shown instead of "No data" when a healthy system has no series yet (errors). */
+  noValue?: string;
   queries: PanelQuery[];
 }
 
@@ -187,17 +189,16 @@ export const ROWS: PanelRow[] = [
       {
         title: "Internal errors (answered allow)",
         description:
-          "Checks on which the authz-server failed internally and failed open. Should be zero.",
+          "Checks on which the authz-server failed internally and failed open, by where. Should be zero.",
         kind: "timeseries",
         unit: "ops",
         width: 8,
         height: 8,
+        noValue: "0",
         queries: [
           {
-            // Every internal error is answered allow and counted under outcome fail_open; that
-            // series exists from the start (at 0), so a healthy server shows 0, not "No data".
-            expr: `sum by (protocol) (rate(token_chaos_checks_total{outcome="fail_open"}[${RATE}]))`,
-            legend: "{{protocol}} fail-open",
+            expr: `sum by (where) (rate(token_chaos_internal_errors_total[${RATE}]))`,
+            legend: "{{where}}",
             source: "authz-server",
           },
         ],
@@ -345,7 +346,11 @@ export function allQueries(): Array<{ where: string; expr: string; source: Query
   for (const row of ROWS) {
     for (const panel of row.panels) {
       for (const q of panel.queries) {
-        out.push({ where: `${row.title} / ${panel.title}`, expr: q.expr, source: q.source });
+        out.push({
+          where: `${row.title} / ${panel.title} [${q.legend}]`,
+          expr: q.expr,
+          source: q.source,
+        });
       }
     }
   }

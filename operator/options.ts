@@ -35,7 +35,7 @@ Options:
   --allow-cross-namespace      experiments may target Services in any namespace
   --cross-namespace-allowed NS[,NS...]  namespaces any experiment may target
   --identity ID                leader-election identity (default: hostname-pid)
-  --workers N                  concurrent reconciles (default 4)
+  --workers N                  concurrent reconciles (default 8)
   --log-level LEVEL            pino level (default info)
 `;
 
@@ -49,7 +49,7 @@ export function parseOperatorArgs(args: readonly string[]): OperatorFlags | { er
     allowCrossNamespace: false,
     crossNamespaceAllowed: [],
     logLevel: "info",
-    workers: 4,
+    workers: 8,
     help: false,
   };
   for (let i = 0; i < args.length; i++) {

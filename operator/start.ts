@@ -111,6 +111,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     experimentSource(kc, opts.namespace),
     (e) => {
       if (e.type === "DELETED") reconciler.forget(e.key);
+      metrics.cached.set({ resource: "tokenchaosexperiments" }, experiments.size);
       queue.add(e.key);
       publisher.request();
     },
@@ -183,7 +184,10 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
         publisher.request();
         enqueueAll();
       },
-      onStoppedLeading: () => publisher.resetRemote(),
+      onStoppedLeading: () => {
+        publisher.resetRemote();
+        reconciler.resetPhases();
+      },
     });
   } else {
     metrics.leader.set(1);
@@ -254,7 +258,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
 
   const workersDone = ready.then(() =>
     queue.run(
-      opts.workers ?? 4,
+      opts.workers ?? 8,
       async (key) => {
         const end = metrics.reconcileTime.startTimer({ controller: CONTROLLER_NAME });
         try {

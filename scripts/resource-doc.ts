@@ -47,7 +47,7 @@ function constraints(node: SchemaNode): string[] {
 
 const isScalar = (node: SchemaNode): boolean => node.type !== "object" && node.type !== "array";
 
-const escape = (s: string): string => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+const cell = (s: string): string => s.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 /** The object nodes under `node`, in document order, with their paths. */
 function objects(node: SchemaNode, path: string, out: [string, SchemaNode][]): void {
@@ -61,12 +61,12 @@ function objects(node: SchemaNode, path: string, out: [string, SchemaNode][]): v
 }
 
 function section(path: string, node: SchemaNode): string[] {
-  const lines = [`### \`${path}\``, "", escape(node.description), ""];
+  const lines = [`### \`${path}\``, "", cell(node.description), ""];
   lines.push("| Field | Type | Required | Description | Constraints |", "|---|---|---|---|---|");
   for (const [key, child] of Object.entries(node.properties ?? {})) {
     const required = node.required?.includes(key) ? "yes" : "";
     lines.push(
-      `| ${code(key)} | ${typeOf(child)} | ${required} | ${escape(child.description)} | ${escape(constraints(child).join("; "))} |`,
+      `| ${code(key)} | ${typeOf(child)} | ${required} | ${cell(child.description)} | ${cell(constraints(child).join("; "))} |`,
     );
   }
   const rules = (node.rules ?? []).filter((r) => r.fieldPath !== undefined || !isScalar(node));
@@ -77,7 +77,7 @@ function section(path: string, node: SchemaNode): string[] {
         r.cel === undefined
           ? "checked by `token-chaos validate` and the operator"
           : "checked by the API server too";
-      lines.push(`- ${escape(r.message)} (${where})`);
+      lines.push(`- ${cell(r.message)} (${where})`);
     }
   }
   lines.push("");

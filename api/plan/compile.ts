@@ -2,7 +2,6 @@
 // and the standalone YAML mode. Pure and deterministic: the same objects and clock give the
 // same plan, byte for byte once serialised.
 
-import { validateExperiment, type Problem } from "../v1alpha1/validate.ts";
 import {
   type Fault,
   type HeaderMatch,
@@ -10,6 +9,7 @@ import {
   type TokenChaosExperiment,
   UPSTREAM_ONLY_FAULTS,
 } from "../v1alpha1/types.ts";
+import { type Problem, validateExperiment } from "../v1alpha1/validate.ts";
 import { parseTimestamp, resolveRamp, windowsFor } from "./schedule.ts";
 import { type CompiledPlan, PLAN_FORMAT, type PlanExperiment } from "./types.ts";
 
@@ -36,7 +36,8 @@ export function experimentId(obj: unknown): string {
     name?: unknown;
     namespace?: unknown;
   };
-  const ns = typeof m.namespace === "string" && m.namespace !== "" ? m.namespace : DEFAULT_NAMESPACE;
+  const ns =
+    typeof m.namespace === "string" && m.namespace !== "" ? m.namespace : DEFAULT_NAMESPACE;
   const name = typeof m.name === "string" && m.name !== "" ? m.name : "<unnamed>";
   return `${ns}/${name}`;
 }
@@ -126,7 +127,12 @@ export function compilePlan(
   let previous: string | undefined;
   for (const { obj, id } of byId) {
     if (id === previous) {
-      problems.set(id, [{ path: "metadata.name", message: "more than one experiment has this namespace/name" }]);
+      const dup = {
+        path: "metadata.name",
+        message: "more than one experiment has this namespace/name",
+      };
+      const known = problems.get(id) ?? [];
+      if (!known.some((p) => p.message === dup.message)) problems.set(id, [...known, dup]);
       continue;
     }
     previous = id;
@@ -135,7 +141,10 @@ export function compilePlan(
       const firstSeenMs = opts.firstSeen?.get(id);
       result = compileExperiment(obj, opts.nowMs, firstSeenMs === undefined ? {} : { firstSeenMs });
     } catch (e) {
-      result = { ok: false, problems: [{ path: "", message: `cannot compile: ${(e as Error).message}` }] };
+      result = {
+        ok: false,
+        problems: [{ path: "", message: `cannot compile: ${(e as Error).message}` }],
+      };
     }
     if (!result.ok) {
       problems.set(id, result.problems);
@@ -145,7 +154,9 @@ export function compilePlan(
     experiments.push(result.experiment);
   }
   // A duplicate id poisons the first one too: which of the two is meant is unknowable.
-  const duplicated = new Set([...problems.keys()].filter((id) => experiments.some((e) => e.id === id)));
+  const duplicated = new Set(
+    [...problems.keys()].filter((id) => experiments.some((e) => e.id === id)),
+  );
   const plan: CompiledPlan = {
     format: PLAN_FORMAT,
     version: opts.version,

@@ -5,7 +5,13 @@ import type { SchemaNode } from "./schema.ts";
 import { SPEC_SCHEMA, STATUS_SCHEMA } from "./schema.ts";
 import { GROUP, KIND, PLURAL, SHORT_NAME, VERSION } from "./types.ts";
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 type JsonObject = { [key: string]: JsonValue };
 
 /** A schema node as OpenAPI v3 with the Kubernetes extensions, keys in a stable order. */

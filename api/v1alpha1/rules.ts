@@ -309,17 +309,17 @@ const errorKind = (e: ErrorParams): string => e.kind ?? "grpc";
 export const ERROR_RULES: readonly Rule[] = [
   rule<ErrorParams>({
     id: "error-grpc-code-kind",
-    cel: "!has(self.grpcCode) || !has(self.kind) || self.kind == 'grpc'",
-    message: "grpcCode is only for kind: grpc",
+    cel: "!has(self.grpcCode) || !has(self.kind) || self.kind != 'http'",
+    message: "grpcCode is only for kind: grpc or timeout",
     fieldPath: ".grpcCode",
-    check: (e) => e.grpcCode === undefined || errorKind(e) === "grpc",
+    check: (e) => e.grpcCode === undefined || errorKind(e) !== "http",
   }),
   rule<ErrorParams>({
     id: "error-http-status-kind",
-    cel: "!has(self.httpStatus) || (has(self.kind) && self.kind == 'http')",
-    message: "httpStatus is only for kind: http",
+    cel: "!has(self.httpStatus) || (has(self.kind) && self.kind != 'grpc')",
+    message: "httpStatus is only for kind: http or timeout",
     fieldPath: ".httpStatus",
-    check: (e) => e.httpStatus === undefined || errorKind(e) === "http",
+    check: (e) => e.httpStatus === undefined || errorKind(e) !== "grpc",
   }),
   rule<ErrorParams>({
     id: "error-timeout-kind",
@@ -344,12 +344,13 @@ export const tamperValueOrRemove = rule<TamperClaim>({
   check: (c) => (c.value !== undefined) !== (c.remove === true),
 });
 
-export const tokenEndpointStatusAlone = rule<TokenEndpointParams>({
-  id: "token-endpoint-status-alone",
-  cel: "!has(self.status) || (!has(self.error) && !has(self.description))",
-  message: "status (an outage answer) cannot be combined with error or description",
-  fieldPath: ".status",
-  check: (t) => t.status === undefined || (t.error === undefined && t.description === undefined),
+export const tokenEndpointOutageNoDescription = rule<TokenEndpointParams>({
+  id: "token-endpoint-outage-no-description",
+  cel: "!has(self.status) || has(self.error) || !has(self.description)",
+  message:
+    "description needs error: status alone answers with an outage page, which has no description",
+  fieldPath: ".description",
+  check: (t) => t.status === undefined || t.error !== undefined || t.description === undefined,
 });
 
 export const introspectionStatusOnlyError = rule<IntrospectionParams>({
@@ -375,25 +376,33 @@ export const KEYSET_RULES: readonly Rule[] = [
     fieldPath: ".status",
     check: (k) => k.status === undefined || (k.behaviour ?? "unavailable") === "unavailable",
   }),
-  rule<KeySetParams>({
-    id: "keyset-stale-keys-json",
-    message: "staleKeys must be a JSON object with a keys list",
-    fieldPath: ".staleKeys",
-    check: (k) => {
-      if (k.staleKeys === undefined) return true;
-      try {
-        const parsed: unknown = JSON.parse(k.staleKeys);
-        return (
-          typeof parsed === "object" &&
-          parsed !== null &&
-          Array.isArray((parsed as { keys?: unknown }).keys)
-        );
-      } catch {
-        return false;
-      }
-    },
-  }),
 ];
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** No CEL: CEL cannot parse JSON. A stale JWKS is a key set; a stale discovery document an object. */
+export const staleJwksIsKeySet = rule<KeySetParams>({
+  id: "stale-jwks-is-key-set",
+  message: "staleKeys must be a JSON key set: an object with a keys list",
+  fieldPath: ".staleKeys",
+  check: (k) => k.staleKeys === undefined || Array.isArray(parseObject(k.staleKeys)?.keys),
+});
+
+export const staleDiscoveryIsObject = rule<KeySetParams>({
+  id: "stale-discovery-is-object",
+  message: "staleKeys must be a JSON object (the discovery document served)",
+  fieldPath: ".staleKeys",
+  check: (k) => k.staleKeys === undefined || parseObject(k.staleKeys) !== undefined,
+});
 
 // ---- schedule, ramp, conditions --------------------------------------------------------
 

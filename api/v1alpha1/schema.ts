@@ -24,13 +24,15 @@ import {
   rampOrder,
   regexCompiles,
   SCHEDULE_RULES,
+  staleDiscoveryIsObject,
+  staleJwksIsKeySet,
   tamperValueOrRemove,
   targetNotEmpty,
   thresholdOneOf,
   timeZoneKnown,
-  tokenEndpointStatusAlone,
+  tokenEndpointOutageNoDescription,
 } from "./rules.ts";
-import type { SchemaNode } from "./schema-node.ts";
+import type { Rule, SchemaNode } from "./schema-node.ts";
 import {
   DELAY_DISTRIBUTIONS,
   ERROR_KINDS,
@@ -250,7 +252,7 @@ const scopeList = (description: string): SchemaNode =>
     { listType: "set" },
   );
 
-const keySet = (what: string): SchemaNode =>
+const keySet = (what: string, staleRule: Rule): SchemaNode =>
   obj(
     `How the ${what} endpoint fails.`,
     {
@@ -264,7 +266,7 @@ const keySet = (what: string): SchemaNode =>
         { maxLength: 4 * LIMITS.maxDenyBodyBytes },
       ),
     },
-    { rules: KEYSET_RULES },
+    { rules: [...KEYSET_RULES, staleRule] },
   );
 
 const fault = obj(
@@ -389,8 +391,16 @@ const fault = obj(
           "grpc (default): a gRPC status; http: an HTTP status; timeout: answer too late.",
           ERROR_KINDS,
         ),
-        grpcCode: int("gRPC status code for kind grpc (default 14, UNAVAILABLE).", 1, 16),
-        httpStatus: status("HTTP status for kind http (default 503).", 500, 599),
+        grpcCode: int(
+          "gRPC status code: for kind grpc (default 14, UNAVAILABLE), or the code a timeout ends with (default 4).",
+          1,
+          16,
+        ),
+        httpStatus: status(
+          "HTTP status: for kind http (default 503), or the status a timeout ends with (default 504).",
+          500,
+          599,
+        ),
         timeoutMs: int(
           "For kind timeout: how long to hold the Check, past the proxy's limit (default 5000).",
           1,
@@ -416,7 +426,7 @@ const fault = obj(
       "Parameters of token-endpoint: the identity provider's token endpoint answers with an RFC 6749 error or an outage.",
       {
         error: oneOf(
-          "RFC 6749 section 5.2 error code (default temporarily_unavailable).",
+          "RFC 6749 section 5.2 error code (default temporarily_unavailable unless status is given).",
           TOKEN_ENDPOINT_ERRORS,
         ),
         description: str("error_description in the answer.", { maxLength: 1024 }),
@@ -430,9 +440,13 @@ const fault = obj(
           LIMITS.maxMatchers,
           { listType: "set" },
         ),
-        status: status("Answer with this status and the provider's outage page instead.", 400, 599),
+        status: status(
+          "With error: the status of the error answer (instead of the RFC's usual one). Alone: the provider's outage page with this status.",
+          400,
+          599,
+        ),
       },
-      { rules: [tokenEndpointStatusAlone] },
+      { rules: [tokenEndpointOutageNoDescription] },
     ),
     introspection: obj(
       "Parameters of introspection (RFC 7662).",
@@ -445,8 +459,8 @@ const fault = obj(
       },
       { rules: [introspectionStatusOnlyError] },
     ),
-    jwks: keySet("JWKS"),
-    discovery: keySet("OIDC discovery"),
+    jwks: keySet("JWKS", staleJwksIsKeySet),
+    discovery: keySet("OIDC discovery", staleDiscoveryIsObject),
   },
   { required: ["type"], rules: FAULT_RULES },
 );

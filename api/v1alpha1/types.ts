@@ -1,7 +1,7 @@
 // The TokenChaosExperiment resource, as users write it and as the operator reports it.
 // This file is the single source of truth for the shape of the resource in TypeScript; the
 // CRD's OpenAPI schema under crds/ is checked against the constants here by a test
-// (test/unit/crd-types-agree.test.ts), so the two cannot drift apart silently.
+// (test/unit/api/crd-types-agree.test.ts), so the two cannot drift apart silently.
 
 export const GROUP = "chaos.tokenchaos.dev";
 export const VERSION = "v1alpha1";

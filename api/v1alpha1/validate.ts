@@ -61,7 +61,9 @@ function compiled(pattern: string): RegExp {
 /** RFC 3339 with a real calendar date and clock time (Date.parse alone accepts 30 February). */
 function isRealTime(s: string): boolean {
   if (!compiled(RFC3339_PATTERN).test(s)) return false;
-  const [y, mo, d, h, mi, sec] = [0, 5, 8, 11, 14, 17].map((at) => Number(s.slice(at, at + (at === 0 ? 4 : 2))));
+  const [y, mo, d, h, mi, sec] = [0, 5, 8, 11, 14, 17].map((at) =>
+    Number(s.slice(at, at + (at === 0 ? 4 : 2))),
+  );
   const days = new Date(Date.UTC(y ?? 0, mo ?? 0, 0)).getUTCDate();
   return (
     (mo ?? 0) >= 1 &&
@@ -124,7 +126,10 @@ function checkString(node: SchemaNode, value: string, path: string, out: Problem
   if (node.minLength !== undefined && length < node.minLength) {
     out.push({
       path,
-      message: node.minLength === 1 ? "must not be empty" : `must be at least ${plural(node.minLength, "character")}`,
+      message:
+        node.minLength === 1
+          ? "must not be empty"
+          : `must be at least ${plural(node.minLength, "character")}`,
     });
   }
   if (node.maxLength !== undefined && length > node.maxLength) {
@@ -190,7 +195,10 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function checkMetadata(meta: unknown, out: Problem[]): void {
   if (!isObject(meta)) {
-    out.push({ path: "metadata", message: meta === undefined ? "must be set" : "must be an object" });
+    out.push({
+      path: "metadata",
+      message: meta === undefined ? "must be set" : "must be an object",
+    });
     return;
   }
   const { name, namespace } = meta;
@@ -231,7 +239,8 @@ export function validateExperiment(obj: unknown): Problem[] {
   } else {
     walk(SPEC_SCHEMA, obj.spec, "spec", out);
   }
-  if (obj.status !== undefined && obj.status !== null) walk(STATUS_SCHEMA, obj.status, "status", out);
+  if (obj.status !== undefined && obj.status !== null)
+    walk(STATUS_SCHEMA, obj.status, "status", out);
   return out;
 }
 

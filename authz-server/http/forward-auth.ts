@@ -19,7 +19,7 @@ import type { DelayTimers } from "../delay-timers.ts";
 import type { CheckAttributes, Decision, DenyDecision, HeaderValue } from "../engine/types.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { AuthzMetrics, CheckOutcome } from "../observability/metrics.ts";
-import { hostWithoutPort } from "../request-attributes.ts";
+import { hostWithoutPort, namespaceFromSpiffe, peersFromXfcc } from "../request-attributes.ts";
 import { ANSWER_HEADER, isAnswerInPlace } from "./answer-in-place.ts";
 
 export const HTTP_FLAVORS = ["auto", "envoy", "nginx", "caddy", "traefik"] as const;
@@ -84,6 +84,11 @@ export function attributesFromHttp(
   const attrs: CheckAttributes = { method, host, path, headers };
   const requestId = first(h["x-request-id"]);
   if (requestId !== undefined) attrs.requestId = requestId;
+  // Peer identities, when the proxy forwards the client certificate details (Envoy, Istio).
+  const peers = peersFromXfcc(first(h["x-forwarded-client-cert"]));
+  if (peers.source !== undefined) attrs.sourcePrincipal = peers.source;
+  const ns = namespaceFromSpiffe(peers.destination);
+  if (ns !== undefined) attrs.destinationNamespace = ns;
   if (body !== undefined && body !== "") attrs.body = body;
   return attrs;
 }

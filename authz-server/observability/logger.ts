@@ -1,9 +1,10 @@
-// pino JSON logs for the authz-server. Every argument of every log call goes through
-// redactValue, so authorization headers, cookies and token-like strings never reach output,
-// whichever field or message they arrive in.
+// pino JSON logs for the authz-server. Two layers keep credentials out of the output:
+// every argument of every log call goes through redactValue (secret keys such as
+// authorization and cookie are blanked, token-like strings scrubbed), and every finished line
+// is scrubbed once more for token-like text, which also covers child-logger bindings.
 
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
-import { redactValue } from "./redact.ts";
+import { redactString, redactValue } from "./redact.ts";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -20,16 +21,13 @@ export function createLogger(
     level: opts.level ?? "info",
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: {
-      level: (label) => ({ level: label }),
-      // Child-logger bindings bypass logMethod; scrub them too.
-      bindings: (bindings) => redactValue(bindings) as Record<string, unknown>,
-    },
+    formatters: { level: (label) => ({ level: label }) },
     hooks: {
       logMethod(args, method) {
         const scrubbed = args.map((a) => redactValue(a)) as Parameters<typeof method>;
         method.apply(this, scrubbed);
       },
+      streamWrite: (line) => redactString(line),
     },
   };
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);

@@ -172,9 +172,8 @@ export class ConfigMapSource implements PlanSource {
 
   #fail(what: string, err: unknown): void {
     if (this.#stopped) return;
-    const code = (err as { code?: unknown; statusCode?: unknown } | null)?.code;
     this.#logger.warn(
-      { source: this.description, err, code, retryInMs: this.#backoff },
+      { source: this.description, ...describeError(err), retryInMs: this.#backoff },
       `plan ${what}; keeping the last good plan`,
     );
     this.#scheduleRelist(this.#backoff);
@@ -188,5 +187,31 @@ export class ConfigMapSource implements PlanSource {
       void this.#listAndWatch();
     }, ms);
     this.#retry.unref();
+  }
+}
+
+/** A short, loggable account of a client or API error: HTTP code and the API's own message. */
+export function describeError(err: unknown): { code?: number | string; reason: string } {
+  if (typeof err !== "object" || err === null) return { reason: String(err) };
+  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown; message?: unknown };
+  const code = typeof e.code === "number" || typeof e.code === "string" ? e.code : undefined;
+  let reason = typeof e.message === "string" ? (e.message.split("\n")[0] ?? "") : String(err);
+  // ApiException carries the API's Status object as its body.
+  const body = typeof e.body === "string" ? safeJson(e.body) : e.body;
+  if (typeof body === "object" && body !== null) {
+    const message = (body as { message?: unknown }).message;
+    if (typeof message === "string") reason = message;
+  }
+  // undici's "fetch failed" hides the socket error in `cause`.
+  const cause = (err as { cause?: { message?: unknown } }).cause;
+  if (typeof cause?.message === "string") reason = `${reason}: ${cause.message}`;
+  return code === undefined ? { reason } : { code, reason };
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
   }
 }

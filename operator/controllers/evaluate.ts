@@ -13,6 +13,11 @@ import {
 } from "./derive-phase.ts";
 import { honourProblems } from "./honour.ts";
 import { type CrossNamespacePolicy, crossNamespaceProblems } from "./namespace-scope.ts";
+import { windowPosition } from "./windows.ts";
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 export interface EvaluationContext {
   nowMs: number;
@@ -43,8 +48,25 @@ export function abortedInStatus(obj: TokenChaosExperiment): AbortRecord | undefi
   return { reason: c.reason || "Aborted", message: c.message };
 }
 
+interface Memo {
+  stamp: string;
+  problems: PhaseProblem[];
+  compiled?: PlanExperiment;
+  /** The compiled windows are exact until this instant (the next window edge). */
+  validUntilMs: number;
+}
+
+export function stampOf(obj: TokenChaosExperiment): string {
+  return `${obj.metadata?.uid ?? ""}/${obj.metadata?.generation ?? ""}`;
+}
+
 export class ExperimentEvaluator {
-  private readonly memo = new Map<string, { generation: unknown; problems: PhaseProblem[] }>();
+  /**
+   * Compilation depends only on the spec (uid/generation) and, through the windows, on the
+   * clock until the next window edge; memoizing on both keeps re-evaluating 1,000 experiments
+   * on every publish and reconcile cheap.
+   */
+  private readonly memo = new Map<string, Memo>();
   private readonly opts: EvaluatorOptions;
 
   constructor(opts: EvaluatorOptions) {
@@ -59,13 +81,9 @@ export class ExperimentEvaluator {
    * Problems this operator adds to the schema's and the semantic rules' (which compileExperiment
    * checks): namespace scope and honourability. They do not depend on the clock.
    */
-  staticProblems(key: string, obj: TokenChaosExperiment): PhaseProblem[] {
-    const gen = `${obj.metadata?.uid}/${obj.metadata?.generation}`;
-    const hit = this.memo.get(key);
-    if (hit !== undefined && hit.generation === gen) return hit.problems;
-    let problems: PhaseProblem[];
+  staticProblems(obj: TokenChaosExperiment): PhaseProblem[] {
     try {
-      problems = [
+      return [
         ...crossNamespaceProblems(
           obj.metadata?.namespace ?? "",
           obj.spec?.target?.hosts,
@@ -74,35 +92,36 @@ export class ExperimentEvaluator {
         ...honourProblems(obj, { prometheusConfigured: this.opts.prometheusConfigured }),
       ];
     } catch (err) {
-      // Never crash on input: whatever made validation throw makes the experiment Invalid.
-      problems = [
-        {
-          path: "",
-          message: `cannot validate: ${err instanceof Error ? err.message : String(err)}`,
-        },
-      ];
+      // Never crash on input: whatever made a check throw makes the experiment Invalid.
+      return [{ path: "", message: `cannot validate: ${errMessage(err)}` }];
     }
-    this.memo.set(key, { generation: gen, problems });
-    return problems;
   }
 
-  evaluate(key: string, obj: TokenChaosExperiment, ctx: EvaluationContext): Evaluation {
-    let problems = this.staticProblems(key, obj);
+  private compile(key: string, obj: TokenChaosExperiment, nowMs: number): Memo {
+    const stamp = stampOf(obj);
+    const hit = this.memo.get(key);
+    if (hit !== undefined && hit.stamp === stamp && nowMs < hit.validUntilMs) return hit;
+    let problems = this.staticProblems(obj);
     let compiled: PlanExperiment | undefined;
     if (problems.length === 0) {
       try {
-        const c = compileExperiment(obj, ctx.nowMs);
+        const c = compileExperiment(obj, nowMs);
         if (c.ok) compiled = c.experiment;
         else problems = c.problems;
       } catch (err) {
-        problems = [
-          {
-            path: "",
-            message: `cannot compile: ${err instanceof Error ? err.message : String(err)}`,
-          },
-        ];
+        problems = [{ path: "", message: `cannot compile: ${errMessage(err)}` }];
       }
     }
+    const edge =
+      compiled === undefined ? undefined : windowPosition(compiled.windows, nowMs).nextEdgeMs;
+    const memo: Memo = { stamp, problems, validUntilMs: edge ?? Number.POSITIVE_INFINITY };
+    if (compiled !== undefined) memo.compiled = compiled;
+    this.memo.set(key, memo);
+    return memo;
+  }
+
+  evaluate(key: string, obj: TokenChaosExperiment, ctx: EvaluationContext): Evaluation {
+    const { problems, compiled } = this.compile(key, obj, ctx.nowMs);
     const result = derivePhase({
       nowMs: ctx.nowMs,
       problems,

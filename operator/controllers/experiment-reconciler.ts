@@ -124,6 +124,12 @@ export class ExperimentReconciler {
     }
   }
 
+  /** On losing leadership: this replica no longer reports phases. */
+  resetPhases(): void {
+    for (const key of [...this.phases.keys()]) this.setPhase(key, undefined);
+    this.awaitingSince.clear();
+  }
+
   forget(key: string): void {
     this.setPhase(key, undefined);
     this.aborts.delete(key);
@@ -140,13 +146,17 @@ export class ExperimentReconciler {
       this.deps.publisher.request();
       return undefined;
     }
+    // Followers only keep their caches warm (like controller-runtime, they run no reconciles):
+    // a new leader requeues every key, and metrics summed over replicas count each once.
+    if (!this.deps.isLeader()) return undefined;
     const now = this.now();
     const ev = this.deps.evaluator.evaluate(key, obj, this.context(now));
     const { result } = ev;
-    this.deps.publisher.request();
+    // Publishing is needed only when the written plan disagrees (the publisher also republishes
+    // by itself at window edges and on every watch event).
+    if (!this.deps.publisher.inSync(key, obj, result.inPlan)) this.deps.publisher.request();
     this.setPhase(key, result.phase);
     const requeueAfterMs = requeueDelay(result.nextEdgeMs, now);
-    if (!this.deps.isLeader()) return { requeueAfterMs };
 
     if (result.phase === "Pending") {
       // The publisher requeues the key as soon as its plan is written; Pending is only worth
@@ -205,7 +215,7 @@ export class ExperimentReconciler {
           { from: existing?.phase, to: desired.phase, reason: result.reason },
           "phase changed",
         );
-        await this.deps.recorder.record(obj, {
+        this.deps.recorder.record(obj, {
           type: desired.phase === "Invalid" || desired.phase === "Aborted" ? "Warning" : "Normal",
           reason: desired.phase,
           note: desired.message,

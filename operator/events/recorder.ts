@@ -39,6 +39,8 @@ export interface EventSpec {
 }
 
 const MAX_TRACKED = 5000;
+const MAX_PENDING = 2000;
+const MAX_IN_FLIGHT = 2;
 
 export function eventName(objectName: string, nowMs: number): string {
   const suffix = `${Math.floor(nowMs * 1000).toString(16)}${randomBytes(2).toString("hex")}`;
@@ -66,7 +68,40 @@ export class EventRecorder {
     this.periodMs = opts.periodMs ?? EVENT_DEDUP_PERIOD_MS;
   }
 
-  async record(obj: TokenChaosExperiment, e: EventSpec): Promise<void> {
+  private readonly pending: Array<() => Promise<void>> = [];
+  private inFlight = 0;
+
+  /**
+   * Queues an Event; never blocks the caller. Events are best effort and must not slow
+   * reconciles down: a few are sent at a time, and beyond a bound the oldest are dropped.
+   */
+  record(obj: TokenChaosExperiment, e: EventSpec): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.pending.shift();
+      this.metrics.writes.inc({ kind: "event", result: "dropped" });
+    }
+    this.pending.push(() => this.send(obj, e));
+    this.pump();
+  }
+
+  /** Resolves when every queued Event has been sent (or failed). */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0 || this.inFlight > 0)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.pending.length > 0) {
+      const job = this.pending.shift() as () => Promise<void>;
+      this.inFlight++;
+      void job().finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async send(obj: TokenChaosExperiment, e: EventSpec): Promise<void> {
     const ns = obj.metadata.namespace ?? "default";
     const note = e.note.length > MAX_NOTE ? `${e.note.slice(0, MAX_NOTE - 3)}...` : e.note;
     const key = dedupKey(obj.metadata.uid ?? `${ns}/${obj.metadata.name}`, e.type, e.reason, note);

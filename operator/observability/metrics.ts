@@ -26,6 +26,7 @@ export class OperatorMetrics {
   readonly planExperiments: Gauge;
   readonly planBytes: Gauge;
   readonly relists: Counter<"resource" | "reason">;
+  readonly cached: Gauge<"resource">;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -117,6 +118,12 @@ export class OperatorMetrics {
       name: "token_chaos_operator_relists_total",
       help: "Full relists by resource and reason (start, gone, stall, error)",
       labelNames: ["resource", "reason"],
+      registers,
+    });
+    this.cached = new Gauge({
+      name: "token_chaos_operator_cached_objects",
+      help: "Objects in this replica's watch cache (followers keep theirs warm too)",
+      labelNames: ["resource"],
       registers,
     });
     for (const p of PHASES) this.experiments.set({ phase: p }, 0);

@@ -7,7 +7,7 @@ cache="${TOKEN_CHAOS_CACHE:-$root/.cache}"
 bindir="$cache/bin"
 # One folder per cluster: pki, data, logs, pids, ports and the admin kubeconfig.
 cluster_dir="${TOKEN_CHAOS_CLUSTER_DIR:-$root/test/.run/cluster}"
-ready_timeout="${TOKEN_CHAOS_READY_TIMEOUT:-60}"
+ready_timeout="${TOKEN_CHAOS_READY_TIMEOUT:-90}"
 stop_timeout="${TOKEN_CHAOS_STOP_TIMEOUT:-10}"
 
 say() { printf '[cluster] %s\n' "$*"; }
@@ -16,12 +16,22 @@ die() {
   exit 1
 }
 
-node_bin() {
-  if [[ -x "$root/node_modules/.bin/node" ]]; then
-    printf '%s\n' "$root/node_modules/.bin/node"
-  else
-    printf 'node\n'
+# free_ports N: N distinct free TCP ports on 127.0.0.1, picked below the kernel's ephemeral range
+# (32768+) so outgoing connections cannot take them between the pick and the bind.
+free_ports() {
+  local picked=() p tries=0 used=" "
+  if command -v ss >/dev/null 2>&1; then
+    used+="$(ss -Htan | awk '{ sub(/.*:/, "", $4); printf "%s ", $4 }')"
   fi
+  while ((${#picked[@]} < $1)); do
+    ((tries++ < 500)) || die "no free port found in 20000-32767"
+    p=$((20000 + RANDOM % 12768))
+    [[ " ${picked[*]} $used" == *" $p "* ]] && continue
+    # Without ss, at least make sure nothing listens there.
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    picked+=("$p")
+  done
+  printf '%s\n' "${picked[*]}"
 }
 
 now_ms() { date +%s%3N; }
@@ -53,7 +63,7 @@ stop() {
   deadline=$(($(now_ms) + stop_timeout * 1000))
   while alive "$name" && (($(now_ms) < deadline)); do sleep 0.1; done
   if alive "$name"; then
-    say "$name (pid $pid) ignored SIGTERM for ${stop_timeout}s: sending SIGKILL"
+    say "$name (pid $pid) ignored SIGTERM for ${stop_timeout}s: sending SIGKILL" >&2
     kill -KILL "$pid" 2>/dev/null || true
     deadline=$(($(now_ms) + 5000))
     while alive "$name" && (($(now_ms) < deadline)); do sleep 0.1; done

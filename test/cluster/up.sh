@@ -29,7 +29,7 @@ pki="$cluster_dir/pki"
 # On any failure, leave nothing running behind.
 trap 'rc=$?; if [[ $rc -ne 0 ]]; then stop kube-apiserver || true; stop etcd || true; fi' EXIT
 
-read -r etcd_port etcd_peer_port apiserver_port < <("$(node_bin)" "$root/test/cluster/free-ports.ts" 3)
+read -r etcd_port etcd_peer_port apiserver_port < <(free_ports 3)
 cat >"$cluster_dir/ports.env" <<EOF
 ETCD_PORT=$etcd_port
 ETCD_PEER_PORT=$etcd_peer_port
@@ -41,21 +41,31 @@ start etcd --data-dir "$cluster_dir/etcd" \
   --listen-client-urls "http://127.0.0.1:$etcd_port" \
   --listen-peer-urls "http://127.0.0.1:$etcd_peer_port"
 
-{
+# Keys and certificates, generated in parallel with each other and with etcd's start.
+(
   # Client CA and the admin identity (system:masters is bound to cluster-admin by RBAC).
   openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-    -keyout "$pki/ca.key" -out "$pki/ca.crt" -days 30 -subj "/CN=token-chaos-test-client-ca"
-  openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-    -keyout "$pki/admin.key" -out "$pki/admin.csr" -subj "/O=system:masters/CN=token-chaos-admin"
-  openssl x509 -req -in "$pki/admin.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-    -CAcreateserial -out "$pki/admin.crt" -days 30 \
-    -extfile <(printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n')
-  # ServiceAccount token signing key (RSA, as kube-apiserver expects by default).
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key"
-  openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
-} >"$cluster_dir/pki.log" 2>&1 || {
-  log_tail "$cluster_dir/pki.log"
-  die "generating keys and certificates with openssl failed"
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" -days 30 -subj "/CN=token-chaos-test-client-ca" &&
+    openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+      -keyout "$pki/admin.key" -out "$pki/admin.csr" -subj "/O=system:masters/CN=token-chaos-admin" &&
+    openssl x509 -req -in "$pki/admin.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+      -CAcreateserial -out "$pki/admin.crt" -days 30 \
+      -extfile <(printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n')
+) >"$cluster_dir/pki-admin.log" 2>&1 &
+admin_pki=$!
+# ServiceAccount token signing key (RSA, as kube-apiserver expects by default).
+(
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/sa.key" &&
+    openssl pkey -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
+) >"$cluster_dir/pki-sa.log" 2>&1 &
+sa_pki=$!
+wait "$admin_pki" || {
+  log_tail "$cluster_dir/pki-admin.log"
+  die "generating the client CA and admin certificate with openssl failed"
+}
+wait "$sa_pki" || {
+  log_tail "$cluster_dir/pki-sa.log"
+  die "generating the ServiceAccount signing key with openssl failed"
 }
 
 issuer="https://kubernetes.default.svc.cluster.local"

@@ -19,7 +19,8 @@ export TOKEN_CHAOS_HELM="${TOKEN_CHAOS_CACHE:-$root/.cache}/bin/helm"
 
 rc=0
 teardown() {
-  "$here/down.sh" || echo "[cluster] WARNING: teardown of $TOKEN_CHAOS_CLUSTER_DIR failed" >&2
+  # Quiet on success so the command's own summary stays the last thing printed.
+  "$here/down.sh" >/dev/null || echo "[cluster] WARNING: teardown of $TOKEN_CHAOS_CLUSTER_DIR failed" >&2
   if [[ $rc -eq 0 ]]; then
     rm -rf "$TOKEN_CHAOS_CLUSTER_DIR"
   else
@@ -27,14 +28,31 @@ teardown() {
   fi
 }
 trap teardown EXIT
-# Turn signals into a normal exit so the EXIT trap tears down exactly once.
-trap 'rc=130; exit 130' INT
-trap 'rc=143; exit 143' TERM
+# CMD runs in the background so a signal to this script is handled at once (bash defers traps
+# until a foreground command ends): the signal is passed on to CMD, then the EXIT trap tears down.
+child=""
+on_signal() {
+  rc=$1
+  if [[ -n "$child" ]]; then
+    kill -TERM "$child" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$child" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$child" 2>/dev/null || true
+  fi
+  exit "$rc"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 "$here/up.sh" || {
   rc=$?
   echo "[cluster] could not start the cluster (exit $rc)" >&2
   exit "$rc"
 }
-"$@" || rc=$?
+# An explicit redirection keeps CMD's stdin (background jobs otherwise read /dev/null).
+"$@" <&0 &
+child=$!
+wait "$child" || rc=$?
 exit "$rc"

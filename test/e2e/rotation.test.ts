@@ -20,6 +20,12 @@ function report(r: RotationResult): string {
   ].join("; ");
 }
 
+function assertAllWellAfter(r: RotationResult): void {
+  const bad = r.afterWindow.filter((p) => p.status !== 200);
+  assert.ok(r.afterWindow.length > 0, "probes after the window");
+  assert.equal(bad.length, 0, `all well after the window: ${JSON.stringify(bad.slice(0, 3))}`);
+}
+
 describe("key rotation with a JWKS takeover, keys fetched through the proxy", () => {
   after(() => closeClient());
 

@@ -148,7 +148,8 @@ export function envoyAuthzClient(target: string): EnvoyAuthzClient {
   };
   return {
     check(r, timeoutMs = 5000) {
-      const req = "attributes" in r || Object.keys(r).length === 0 ? r : envoyCheckRequest(r as EnvoyRequest);
+      const req =
+        "attributes" in r || Object.keys(r).length === 0 ? r : envoyCheckRequest(r as EnvoyRequest);
       const t0 = performance.now();
       return new Promise((resolve) => {
         client.Check(req, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {

@@ -1,14 +1,14 @@
 // Real signed JWTs for tests (RS256, generated key), and helpers to look inside them.
 
-import { generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { type CryptoKey, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 
-let keyPair: Promise<CryptoKeyPair> | undefined;
+let keyPair: Promise<{ privateKey: CryptoKey }> | undefined;
 
 export const TEST_KID = "test-key-1";
 
 /** An RS256 JWT with the given claims (iat/exp default to now / now + 1h). */
 export async function signedToken(claims: JWTPayload = {}): Promise<string> {
-  keyPair ??= generateKeyPair("RS256") as Promise<CryptoKeyPair>;
+  keyPair ??= generateKeyPair("RS256");
   const { privateKey } = await keyPair;
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iat: now, exp: now + 3600, ...claims })

@@ -1,10 +1,11 @@
-// The demo shop API that sits behind the proxies: a catalog and a three-step checkout flow
-// (create cart -> add item -> pay), each endpoint needing its own scope, so a token that breaks
+// The demo shop API that sits behind the proxies: a catalog, the caller's account and a
+// three-step checkout flow (create cart -> add item -> pay), each endpoint needing its own scope, so a token that breaks
 // half-way through a transaction shows as later steps failing. Test scaffolding, not product code.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { JWTPayload } from "jose";
 import { authenticate, type Verifier } from "./bearer-auth.ts";
 import { closeServer, readBody, sendJson } from "./issuer.ts";
 import { createKeyCache, type KeyCacheOptions } from "./key-cache.ts";
@@ -30,7 +31,11 @@ interface Route {
   method: string;
   path: string;
   scope: string;
-  run(sub: string, body: Record<string, unknown>): { status: number; body: unknown };
+  run(
+    sub: string,
+    body: Record<string, unknown>,
+    claims: JWTPayload,
+  ): { status: number; body: unknown };
 }
 
 interface Cart {
@@ -85,7 +90,7 @@ export async function startDemoApi(opts: DemoApiOptions): Promise<DemoApi> {
     }
     const body = req.method === "POST" ? parseJson(await readBody(req)) : {};
     const sub = typeof auth.claims.sub === "string" ? auth.claims.sub : "";
-    const out = route.run(sub, body);
+    const out = route.run(sub, body, auth.claims);
     // The subject the service believed: makes a tampered identity visible to the client.
     sendJson(res, out.status, { sub, ...(out.body as object) });
   }
@@ -117,6 +122,19 @@ function shopRoutes(carts: Map<string, Cart>): Route[] {
             { sku: "tea-001", name: "Green tea", price: 4.5 },
             { sku: "mug-002", name: "Mug", price: 9 },
           ],
+        },
+      }),
+    },
+    {
+      // The caller's own account, as the token says who the caller is: a forged sub or role
+      // shows here as another user's account, or admin rights.
+      method: "GET",
+      path: "/api/account",
+      scope: "account:read",
+      run: (sub, _body, claims) => ({
+        status: 200,
+        body: {
+          account: { id: sub, role: typeof claims.role === "string" ? claims.role : "customer" },
         },
       }),
     },

@@ -31,8 +31,8 @@ export interface LaneSpec {
   paths?: PathMatch[];
   api: ApiVariant;
   front: DemoFront;
-  /** checkout: create cart -> add item -> pay; browse: GET the catalog. */
-  flow: "checkout" | "browse";
+  /** checkout: create cart -> add item -> pay; browse: GET the catalog; account: GET the account. */
+  flow: "checkout" | "browse" | "account";
   /** Extra claims or scopes in the lane's tokens (to satisfy a claim matcher, say). */
   claims?: Record<string, unknown>;
   extraScopes?: string[];
@@ -70,20 +70,20 @@ export const LANES: LaneSpec[] = [
     example: "payload-tampered.yaml",
     host: "accounts.shop.svc.cluster.local",
     addHosts: [HOSTS.careless],
-    paths: API_PREFIX,
     api: "careful",
     front: "envoy",
-    flow: "browse",
+    flow: "account",
+    extraScopes: ["account:read"],
     offsetS: 16,
   },
   {
     label: "payload tampered (careless API)",
     example: "payload-tampered.yaml",
     host: HOSTS.careless,
-    paths: API_PREFIX,
     api: "careless",
     front: "envoy",
-    flow: "browse",
+    flow: "account",
+    extraScopes: ["account:read"],
     offsetS: 16,
   },
   {

@@ -82,7 +82,7 @@ function findings(lanes: ReportLane[]): string[] {
     out.push(
       `payload tampered: the careful API refused ${rejected.c4xx} of ${rejected.total} requests (401, signature); ` +
         (forged.length > 0
-          ? `FINDING: the careless API (no signature check) accepted ${forged.length} tampered tokens and acted as sub=${forged[0]?.forgedSub}.`
+          ? `FINDING: the careless API (no signature check) accepted ${forged.length} tampered tokens and served the account of ${forged[0]?.forgedSub}.`
           : "the careless API accepted no tampered token."),
     );
   }
@@ -95,11 +95,17 @@ function findings(lanes: ReportLane[]): string[] {
   }
   const slow = byLabel(lanes, "slow validation");
   if (slow) {
-    const a = percentile(inWindow(slow.lane), 50);
-    const b = percentile(outsideWindow(slow.lane), 50);
-    if (a !== undefined && b !== undefined) {
+    const w = inWindow(slow.lane);
+    const o = outsideWindow(slow.lane);
+    const [a50, b50, a90, b90] = [
+      percentile(w, 50),
+      percentile(o, 50),
+      percentile(w, 90),
+      percentile(o, 90),
+    ];
+    if (a50 !== undefined && b50 !== undefined && a90 !== undefined && b90 !== undefined) {
       out.push(
-        `slow validation: client p50 ${b.toFixed(1)} ms outside the window, ${a.toFixed(1)} ms inside (+${(a - b).toFixed(0)} ms; half the checks delayed ~300 ms once the ramp is up).`,
+        `slow validation: client latency p50 ${b50.toFixed(0)} -> ${a50.toFixed(0)} ms, p90 ${b90.toFixed(0)} -> ${a90.toFixed(0)} ms inside the window (the example delays up to half the checks by ~300 ms, ramping from 10 %).`,
       );
     }
   }
@@ -112,11 +118,16 @@ function findings(lanes: ReportLane[]): string[] {
       `auth service failing: with failure_mode_allow false the client got ${c.c4xx + c.c5xx} errors in ${c.total} requests (status_on_error); with failure_mode_allow true, ${o.total - o.ok} errors in ${o.total}: every request went through unchecked.`,
     );
   }
-  const slowest = lanes
-    .map((l) => ({ l, rec: recoveryAfterClose(l.lane) }))
+  const recoveries = lanes.map((l) => ({ l, rec: recoveryAfterClose(l.lane) }));
+  const stuck = recoveries.filter((x) => x.rec === undefined);
+  const slowest = recoveries
     .filter((x) => x.rec !== undefined)
     .sort((a, b) => (b.rec ?? 0) - (a.rec ?? 0))[0];
-  if (slowest) {
+  if (stuck.length > 0) {
+    out.push(
+      `NOT recovered when the traffic stopped: ${stuck.map((x) => x.l.lane.spec.label).join(", ")}.`,
+    );
+  } else if (slowest) {
     out.push(
       `recovery after close: every client was back to 2xx within ${slowest.rec} ms of its window closing (slowest: ${slowest.l.lane.spec.label}); no fault outlived its window.`,
     );

@@ -14,7 +14,7 @@ import { type Issuer, JWKS_PATH, startIssuer } from "../demo-api/issuer.ts";
 import { freePort, tempDir } from "../support/child-process.ts";
 import { type EnvoyLike, startEnvoyLike } from "../support/envoy-like.ts";
 import { closeClient } from "../support/http-client.ts";
-import { ALL_SCOPES, AUDIENCE, HOSTS, ISSUER } from "../support/stack.ts";
+import { ALL_SCOPES, AUDIENCE, HOSTS, ISSUER, waitUntilPasses } from "../support/stack.ts";
 import {
   type ApiVariant,
   adaptExample,
@@ -23,7 +23,7 @@ import {
   loadExample,
   WINDOW_S,
 } from "./lanes.ts";
-import { printReport, type ReportLane } from "./report.ts";
+import { faultSummary, printReport, type ReportLane } from "./report.ts";
 import { type Row, Screen } from "./screen.ts";
 import { type LaneTraffic, startLane } from "./traffic.ts";
 
@@ -47,14 +47,18 @@ async function main(): Promise<number> {
 
   screen.line(screen.color("token-chaos demo", "bold"));
   screen.line(
-    "Standalone mode, no cluster: authz-server + example experiments + demo shop API + client traffic, all on 127.0.0.1.",
+    "Standalone mode, no cluster: the authz-server with the example experiments, a token",
   );
-  screen.line(
-    screen.color(
-      "Envoy stand-in: Envoy cannot be installed here, so this demo puts a small stand-in in front of the API. It sends Envoy-shaped CheckRequests (Envoy's own protos) to the authz-server's gRPC port and applies each CheckResponse exactly as Envoy's ext_authz filter does: ok_response header mutations, denied_response status/headers/body, failure_mode_allow / status_on_error on a failed call (timeout 1 s).",
-      "cyan",
-    ),
-  );
+  screen.line("issuer, the demo shop API and bounded client traffic, all on 127.0.0.1.");
+  for (const l of [
+    "ENVOY STAND-IN: Envoy cannot be installed here, so a small stand-in sits in front of the API.",
+    "It sends Envoy-shaped CheckRequests (Envoy's own protos) to the authz-server's gRPC port and",
+    "applies each CheckResponse exactly as Envoy's ext_authz filter does: ok_response header",
+    "mutations, denied_response status/headers/body, and failure_mode_allow / status_on_error",
+    "when the Check fails or takes longer than its 1 s timeout.",
+  ]) {
+    screen.line(screen.color(l, "cyan"));
+  }
 
   const dir = await tempDir("demo");
   const stoppers: (() => Promise<void>)[] = [];
@@ -113,12 +117,18 @@ async function main(): Promise<number> {
     });
     stoppers.push(authz.close);
     screen.line(
-      `authz-server: gRPC 127.0.0.1:${authz.grpcPort}, HTTP mode :${authz.httpPort}, metrics http://127.0.0.1:${authz.metricsPort}/metrics (same as: token-chaos authz --experiments <dir> --grpc-port ${authz.grpcPort} --http-port ${authz.httpPort} --metrics-port ${authz.metricsPort})`,
+      `authz-server: gRPC :${authz.grpcPort}, HTTP mode :${authz.httpPort}, metrics http://127.0.0.1:${authz.metricsPort}/metrics`,
     );
-    const problems = authz.planState.plan.experiments.length;
     screen.line(
-      `plan: ${problems} experiments from ${[...byExample.keys()].join(", ")} (20 s windows, staggered; paths pointed at the demo shop)`,
+      `  (in-process; the same as token-chaos authz --experiments DIR --grpc-port ${authz.grpcPort} --http-port ${authz.httpPort} --metrics-port ${authz.metricsPort})`,
     );
+    screen.line(
+      `plan: ${authz.planState.plan.experiments.length} experiments from examples/, ${WINDOW_S} s windows 8 s apart (see test/e2e/demo/lanes.ts):`,
+    );
+    for (const [file, exp] of experiments) {
+      const w = new Date(exp.spec.schedule.startAt ?? 0).getTime() - t0;
+      screen.line(`  t+${String(w / 1000).padStart(3)}s  ${file.padEnd(32)} ${faultSummary(exp)}`);
+    }
 
     const upstreams: Record<string, number> & { default: number } = {
       default: careful.port,
@@ -138,6 +148,11 @@ async function main(): Promise<number> {
       timeoutMs: 1000,
     });
     stoppers.push(envoy.close, envoyOpen.close);
+    for (const e of [envoy, envoyOpen]) {
+      const failure = await waitUntilPasses(e.port);
+      if (failure !== undefined)
+        throw new Error(`the Envoy stand-in does not pass requests: ${failure}`);
+    }
     screen.line(
       `Envoy stand-in: :${envoy.port} (failure_mode_allow: false), :${envoyOpen.port} (failure_mode_allow: true)`,
     );
@@ -153,7 +168,7 @@ async function main(): Promise<number> {
         windowEnd: windowStart + WINDOW_S * 1000,
         marginMs: MARGIN_MS,
         users: 2,
-        thinkMs: 80,
+        thinkMs: 100,
         optIn: exp.spec.target.optInHeader,
         maxRequests: 3000,
       });
@@ -181,10 +196,7 @@ async function main(): Promise<number> {
           announced.add(`open:${key}`);
           screen.event(
             now,
-            screen.color(
-              `window OPEN   ${key} (${describeFaults(exp)}) for ${WINDOW_S} s`,
-              "yellow",
-            ),
+            screen.color(`window OPEN   ${key} (${faultSummary(exp)}) for ${WINDOW_S} s`, "yellow"),
           );
         }
         if (now >= l.windowEnd && !announced.has(`close:${key}`)) {
@@ -215,12 +227,6 @@ async function main(): Promise<number> {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function describeFaults(exp: TokenChaosExperiment): string {
-  return exp.spec.faults
-    .map((f) => `${f.type}${f.percent !== undefined ? ` ${f.percent}%` : ""}`)
-    .join(", ");
 }
 
 /** token_chaos_injections_total{outcome="injected"} summed per experiment. */

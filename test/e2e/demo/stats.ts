@@ -73,10 +73,11 @@ export function recoveryInWindow(lane: LaneTraffic): number | undefined {
 /** Requests per second by outcome over the last second. */
 export function lastSecond(lane: LaneTraffic, now: number): Counts & { p50?: number } {
   const recent = [];
+  // Samples are appended on completion; look back a little further than a second by send time.
   for (let i = lane.samples.length - 1; i >= 0; i--) {
     const s = lane.samples[i] as Sample;
-    if (s.t < now - 1000) break;
-    recent.push(s);
+    if (s.t + s.ms < now - 1000) break;
+    if (s.t + s.ms <= now) recent.push(s);
   }
   const p50 = percentile(recent, 50);
   return p50 === undefined ? counts(recent) : { ...counts(recent), p50 };

@@ -9,7 +9,7 @@ import { ALL_SCOPES } from "../support/stack.ts";
 import type { LaneSpec } from "./lanes.ts";
 
 export interface Sample {
-  /** Completion time, epoch ms. */
+  /** When the request was sent, epoch ms: what the authz-server's window compares with. */
   t: number;
   status: number;
   ms: number;
@@ -57,11 +57,13 @@ export function startLane(spec: LaneSpec, opts: TrafficOptions): LaneTraffic {
   };
   const request = async (
     token: string,
+    sub: string,
     method: string,
     path: string,
     body?: unknown,
   ): Promise<ClientResponse | undefined> => {
     if (samples.length >= opts.maxRequests || Date.now() >= trafficEnd) return undefined;
+    const sent = Date.now();
     const r = await send({
       port: opts.port,
       host: spec.host,
@@ -71,11 +73,15 @@ export function startLane(spec: LaneSpec, opts: TrafficOptions): LaneTraffic {
       body,
       timeoutMs: 5000,
     }).catch(() => undefined);
-    const s: Sample = { t: Date.now(), status: r?.status ?? 0, ms: r?.ms ?? 5000 };
+    const s: Sample = { t: sent, status: r?.status ?? 0, ms: r?.ms ?? 5000 };
     const fault = r?.headers["x-token-chaos"];
     if (fault !== undefined && fault !== "") s.fault = fault;
-    const sub = r === undefined ? undefined : field(r, "sub");
-    if (typeof sub === "string" && !sub.startsWith("user-")) s.forgedSub = sub;
+    const believed = r === undefined ? undefined : field(r, "sub");
+    if (typeof believed === "string" && believed !== sub) {
+      const account = field(r as ClientResponse, "account") as { role?: unknown } | undefined;
+      s.forgedSub =
+        typeof account?.role === "string" ? `${believed} (role ${account.role})` : believed;
+    }
     samples.push(s);
     return r;
   };
@@ -87,20 +93,26 @@ export function startLane(spec: LaneSpec, opts: TrafficOptions): LaneTraffic {
     if (wait > 0) await sleep(wait);
     while (Date.now() < trafficEnd && samples.length < opts.maxRequests) {
       flows++;
+      const sub = `user-${u}-${flows}`;
       const token = await opts.issuer.mint({
-        sub: `user-${u}-${flows}`,
+        sub,
         scope: [...ALL_SCOPES, ...(spec.extraScopes ?? [])],
         claims: spec.claims,
       });
       if (spec.flow === "browse") {
-        await request(token, "GET", "/api/catalog");
+        await request(token, sub, "GET", "/api/catalog");
+      } else if (spec.flow === "account") {
+        await request(token, sub, "GET", "/api/account");
       } else {
         // A client stops its transaction at the first failure, as a real one would.
-        const cart = await request(token, "POST", "/api/cart", {});
+        const cart = await request(token, sub, "POST", "/api/cart", {});
         if (ok(cart)) {
           const cartId = field(cart, "cartId");
-          const item = await request(token, "POST", "/api/cart/items", { cartId, sku: "tea-001" });
-          if (ok(item)) await request(token, "POST", "/api/orders/pay", { cartId });
+          const item = await request(token, sub, "POST", "/api/cart/items", {
+            cartId,
+            sku: "tea-001",
+          });
+          if (ok(item)) await request(token, sub, "POST", "/api/orders/pay", { cartId });
         }
       }
       await sleep(opts.thinkMs);

@@ -26,7 +26,7 @@ import {
 } from "./stack.ts";
 
 export interface Probe {
-  /** ms since the window opened (negative before). */
+  /** When the probe was sent, in ms since the window opened (negative before). */
   t: number;
   status: number;
   challenge?: string;
@@ -146,13 +146,15 @@ export async function runRotation(kind: FrontKind, opts: RotationOptions): Promi
   try {
     const token = await issuer.mint({ sub: "alice", scope: ALL_SCOPES });
     const probe = async (host: string): Promise<Probe> => {
+      // Timed by when it was sent: that is what the authz-server compares with the window.
+      const sent = Date.now();
       const r = await send({
         port: frontPort,
         host,
         path: "/api/catalog",
         headers: { authorization: `Bearer ${token}` },
       });
-      const p: Probe = { t: Date.now() - start.getTime(), status: r.status };
+      const p: Probe = { t: sent - start.getTime(), status: r.status };
       if (r.status !== 200) p.challenge = r.headers["www-authenticate"] ?? r.text.slice(0, 100);
       return p;
     };

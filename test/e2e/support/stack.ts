@@ -14,6 +14,7 @@ import { startCaddy } from "../proxies/caddy.ts";
 import { startNginx } from "../proxies/nginx.ts";
 import type { ProxyRoutes } from "../proxies/render.ts";
 import { startEnvoyLike } from "./envoy-like.ts";
+import { send } from "./http-client.ts";
 
 export const NAMESPACE = "shop";
 export const ISSUER = "https://idp.shop.svc.cluster.local";
@@ -135,13 +136,14 @@ export async function startFront(
       // 200 ms default, so a busy test machine does not turn slow checks into failures.
       timeoutMs: CHECK_TIMEOUT_MS,
     });
-    return {
+    const front: Front = {
       kind,
       failOpen,
       port: envoy.port,
       logs: async () => JSON.stringify(envoy.outcomes()),
       close: envoy.close,
     };
+    return warmUp(front);
   }
   const httpPort = authz.httpPort;
   if (httpPort === undefined) throw new Error("the authz-server was started without HTTP mode");
@@ -155,5 +157,34 @@ export async function startFront(
           port: opts.port,
         })
       : await startCaddy({ authzPort: httpPort, authPath: AUTH_PATH, routes, port: opts.port });
-  return { kind, failOpen, port: proxy.port, logs: proxy.logs, close: proxy.stop };
+  return warmUp({ kind, failOpen, port: proxy.port, logs: proxy.logs, close: proxy.stop });
+}
+
+/**
+ * Requests through a front until one passes (bounded: 10 s), before the real traffic: the
+ * connections to the authz-server are up and the path works. The first gRPC call pays for the
+ * channel's connection, which on a busy machine can exceed the check timeout. Returns the last
+ * failure, or undefined once a request passed.
+ */
+export async function waitUntilPasses(port: number): Promise<string | undefined> {
+  const deadline = Date.now() + 10_000;
+  let last = "no attempt";
+  while (Date.now() < deadline) {
+    const r = await send({ port, host: HOSTS.control, path: "/healthz" }).catch((err: unknown) => ({
+      status: 0,
+      text: String(err),
+    }));
+    if (r.status === 200) return undefined;
+    last = `${r.status} ${r.text}`;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return last;
+}
+
+async function warmUp(front: Front): Promise<Front> {
+  const failure = await waitUntilPasses(front.port);
+  if (failure === undefined) return front;
+  const logs = await front.logs();
+  await front.close();
+  throw new Error(`${front.kind} does not pass requests: ${failure}\n${logs}`);
 }

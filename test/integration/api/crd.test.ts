@@ -42,7 +42,10 @@ before(async () => {
   ns = await createTestNamespace("api-crd");
 });
 
-describe("examples on the real API server", () => {
+// Each dry run is one kubectl process; a few at a time keeps the file quick on two cores.
+const concurrency = 4;
+
+describe("examples on the real API server", { concurrency }, () => {
   for (const file of exampleFiles()) {
     test(`${basename(file)} passes kubectl apply --dry-run=server`, async () => {
       const res = await dryRun(load(file));
@@ -52,7 +55,9 @@ describe("examples on the real API server", () => {
   }
 });
 
-describe("invalid manifests are rejected by the server and by validateExperiment", () => {
+describe("invalid manifests are rejected by the server and by validateExperiment", {
+  concurrency,
+}, () => {
   for (const f of loadInvalidFixtures("invalid")) {
     test(`${f.file}: ${f.rule}`, async () => {
       const res = await dryRun(f.doc);
@@ -70,12 +75,18 @@ describe("invalid manifests are rejected by the server and by validateExperiment
   }
 });
 
-describe("what CEL cannot check: accepted by the server, rejected offline", () => {
+describe("what CEL cannot check: accepted by the server, rejected offline", { concurrency }, () => {
   for (const f of loadInvalidFixtures("invalid-offline")) {
     test(`${f.file}: ${f.rule}`, async () => {
       const res = await dryRun(f.doc);
-      assert.equal(res.code, 0, `the server now rejects ${f.file}; move it to invalid/:\n${res.stderr}`);
-      assert.ok(validateExperiment(f.doc).some((p) => p.path === f.path && p.message.includes(f.expect)));
+      assert.equal(
+        res.code,
+        0,
+        `the server now rejects ${f.file}; move it to invalid/:\n${res.stderr}`,
+      );
+      assert.ok(
+        validateExperiment(f.doc).some((p) => p.path === f.path && p.message.includes(f.expect)),
+      );
     });
   }
 });
@@ -131,25 +142,42 @@ describe("kubectl get tce", () => {
   test("shows phase, faults, percent, injected count, next window and age", async () => {
     const { header, row } = table(await must(["get", "tce", name, "-n", ns]));
     assert.deepEqual(header, ["NAME", "PHASE", "FAULTS", "PERCENT", "INJECTED", "NEXT", "AGE"]);
-    assert.deepEqual(row.slice(0, 6), [name, "Running", "expire", "25%", "1234", "2026-12-02T10:00:00Z"]);
+    assert.deepEqual(row.slice(0, 6), [
+      name,
+      "Running",
+      "expire",
+      "25%",
+      "1234",
+      "2026-12-02T10:00:00Z",
+    ]);
     assert.match(row[6] ?? "", /^[0-9]+[smhd]/);
   });
 
   test("-o wide adds mode (defaulted by the server), window end and message", async () => {
     const { header, row } = table(await must(["get", "tce", name, "-n", ns, "-o", "wide"]));
     assert.deepEqual(header.slice(7), ["MODE", "WINDOW", "MESSAGE"]);
-    assert.deepEqual(row.slice(7), ["enforce", "2026-12-01T10:10:00Z", "window open, 5% ramping to 50%"]);
+    assert.deepEqual(row.slice(7), [
+      "enforce",
+      "2026-12-01T10:10:00Z",
+      "window open, 5% ramping to 50%",
+    ]);
   });
 
   test("the short name, the full name and the chaos category all list it", async () => {
     for (const what of ["tce", "tokenchaosexperiments", "chaos"]) {
       const out = await must(["get", what, "-n", ns, "-o", "name"]);
-      assert.match(out, new RegExp(`tokenchaosexperiment\\.chaos\\.tokenchaos\\.dev/${name}`), what);
+      assert.match(
+        out,
+        new RegExp(`tokenchaosexperiment\\.chaos\\.tokenchaos\\.dev/${name}`),
+        what,
+      );
     }
   });
 
   test("status is a subresource: an update of the main resource cannot change it", async () => {
-    const doc = JSON.parse(inNamespace(load(join(REPO_ROOT, "examples", "expired-token-under-load.yaml")), name));
+    const doc = JSON.parse(
+      inNamespace(load(join(REPO_ROOT, "examples", "expired-token-under-load.yaml")), name),
+    );
     doc.status = { phase: "Aborted" };
     await must(["apply", "-f", "-"], JSON.stringify(doc));
     const phase = await must(["get", "tce", name, "-n", ns, "-o", "jsonpath={.status.phase}"]);

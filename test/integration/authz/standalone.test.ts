@@ -302,7 +302,8 @@ for (const [label, via] of VIAS) {
   describe(label, () => {
     for (const c of CASES) {
       it(c.name, async () => {
-        const t = c.ownToken === true ? await signedToken({ sub: `fresh-${label}-${c.name}` }) : token;
+        const t =
+          c.ownToken === true ? await signedToken({ sub: `fresh-${label}-${c.name}` }) : token;
         const seen: Observed[] = [];
         for (let i = 0; i < (c.repeat ?? 1); i++) {
           const r = c.request();
@@ -409,7 +410,10 @@ describe("observability", () => {
     );
     assert.match(text, /token_chaos_plan_version 1\b/);
     assert.match(text, /token_chaos_active_experiments 14\b/);
-    assert.match(text, /token_chaos_check_duration_seconds_bucket\{le="0\.00001",protocol="grpc"\}/);
+    assert.match(
+      text,
+      /token_chaos_check_duration_seconds_bucket\{le="0\.00001",protocol="grpc"\}/,
+    );
     assert.match(text, /token_chaos_injected_delay_seconds_count\{fault="delay"\} [1-9]/);
     assert.match(text, /process_resident_memory_bytes/);
   });

@@ -9,18 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startAuthzServer } from "../../../authz-server/server.ts";
-import { type EnvoyAuthzClient, envoyAuthzClient } from "../../support/envoy-authz-client.ts";
+import { Worker } from "node:worker_threads";
+import { type RunningServer, startAuthzServer } from "../../../authz-server/server.ts";
+import type { ProbeStop, ProbeTask, Sample } from "./support/probe-worker.ts";
 
 const HOST = "window.shop.test";
 const WARM_HOST = "warm.shop.test";
 
-function manifest(name: string, startAt: number, duration: string): string {
+function manifest(name: string, host: string, startAt: number, duration: string): string {
   return `apiVersion: chaos.tokenchaos.dev/v1alpha1
 kind: TokenChaosExperiment
 metadata: {name: ${name}, namespace: shop}
 spec:
-  target: {hosts: [${HOST}]}
+  target: {hosts: [${host}]}
   faults: [{type: deny, deny: {status: 503, body: window}}]
   schedule: {startAt: "${new Date(startAt).toISOString()}", duration: ${duration}}
 `;
@@ -28,20 +29,19 @@ spec:
 
 const clock = (): number => performance.timeOrigin + performance.now();
 
-/**
- * Starts a probing worker against the server; resolves `ready` once it is warmed up, and
- * `samples` when `until` has passed.
- */
-function probe(
-  grpcPort: number,
-  until: number,
-  lanes: number,
-): { ready: Promise<void>; samples: Promise<Sample[]> } {
+interface Prober {
+  /** Resolves once the worker has warmed up and is probing. */
+  ready: Promise<void>;
+  /** Tells the worker when to stop; resolves with every sample. */
+  stopAt(until: number): Promise<Sample[]>;
+}
+
+/** Starts a probing worker (its own event loop) against the server's gRPC port. */
+function probe(grpcPort: number, lanes: number): Prober {
   const task: ProbeTask = {
     target: `127.0.0.1:${grpcPort}`,
     host: HOST,
     warmHost: WARM_HOST,
-    until,
     lanes,
   };
   const worker = new Worker(new URL("./support/probe-worker.ts", import.meta.url), {
@@ -59,7 +59,14 @@ function probe(
     worker.on("error", reject);
     worker.on("exit", (code) => reject(new Error(`probe worker exited (${code})`)));
   });
-  return { ready, samples };
+  return {
+    ready,
+    stopAt(until) {
+      const stop: ProbeStop = { until };
+      worker.postMessage(stop);
+      return samples;
+    },
+  };
 }
 
 const dirs: string[] = [];
@@ -73,101 +80,116 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-describe("window edges", () => {
-  it("starts and stops within 10 ms, with the source stalled and the file deleted", async () => {
-    const dir = await tempDir();
-    const server = await startAuthzServer({ grpcPort: 0, experiments: dir, logLevel: "warn" });
-    const client = envoyAuthzClient(`127.0.0.1:${server.grpcPort}`);
-    try {
-      // Warm up before the clock starts: connection open, and both answers (allow, and the
-      // denial of an always-on experiment on another host) decoded once.
-      await writeFile(join(dir, "warm.yaml"), manifest("warm", Date.now(), "1h").replace(HOST, WARM_HOST));
-      for (let i = 0; i < 100 && server.planState.plan.experiments.length === 0; i++) {
-        await sleep(20);
-      }
-      for (let i = 0; i < 20; i++) {
-        await client.check({ host: HOST, path: "/", headers: {} });
-        await client.check({ host: WARM_HOST, path: "/", headers: {} });
-      }
-      const start = Math.ceil(Date.now() + 1000);
-      const end = start + 1000;
-      const file = join(dir, "edge.yaml");
-      await writeFile(file, manifest("edge", start, "1s"));
-      for (let i = 0; i < 100 && server.planState.plan.experiments.length < 2; i++) {
-        await sleep(20);
-      }
-      assert.equal(server.planState.plan.experiments.length, 2, "the watch picked the file up");
-      // The source goes silent and the experiment disappears: only the plan in memory and
-      // the server's clock are left to start and end injection.
-      await server.planSource.stop();
-      await rm(file);
+/** Waits until the plan in force has `n` experiments (the file watch picked a change up). */
+async function planHas(server: RunningServer, n: number): Promise<void> {
+  for (let i = 0; i < 150 && server.planState.plan.experiments.length !== n; i++) await sleep(20);
+  assert.equal(server.planState.plan.experiments.length, n, "the watch picked the change up");
+}
 
-      const samples = await hammer(client, end + 300, 16);
-      if (process.env.DEBUG_WINDOW) {
-        const lat = samples.map((s) => s.recv - s.send).sort((a, b) => a - b);
-        console.log(samples.length, lat[Math.floor(lat.length / 2)], lat.at(-1), (samples[0]?.send ?? 0) - start);
-        console.log(JSON.stringify(samples.filter((s) => Math.abs(s.send - start) < 40).map((s) => [Math.round(s.send - start), Math.round(s.recv - start), s.injected ? 1 : 0])));
-      }
-      const inside = samples.filter((s) => s.send >= start && s.recv < end);
-      const outside = samples.filter((s) => s.recv < start || s.send >= end);
-      assert.ok(inside.length > 50, `enough checks inside the window (${inside.length})`);
-      assert.ok(outside.length > 50, `enough checks outside the window (${outside.length})`);
+describe("window edges", () => {
+  it("starts and stops within 10 ms, with the source stalled and the files deleted", async () => {
+    const dir = await tempDir();
+    // An always-on experiment on another host lets the prober warm up its deny decoding.
+    await writeFile(join(dir, "warm.yaml"), manifest("warm", WARM_HOST, Date.now(), "1h"));
+    const server = await startAuthzServer({ grpcPort: 0, experiments: dir, logLevel: "warn" });
+    try {
+      const prober = probe(server.grpcPort, 4);
+      await prober.ready;
+      // Three 1 s windows, 0.6 s apart: each edge is probed three times, so one busy moment
+      // of the machine cannot leave every start or every end unobserved.
+      const first = Math.ceil(Date.now() + 3000);
+      const windows = [0, 1, 2].map((i) => ({
+        start: first + i * 1600,
+        end: first + i * 1600 + 1000,
+      }));
+      const files = windows.map((_, i) => join(dir, `edge-${i}.yaml`));
+      await Promise.all(
+        windows.map((w, i) =>
+          writeFile(files[i] ?? "", manifest(`edge-${i}`, HOST, w.start, "1s")),
+        ),
+      );
+      await planHas(server, 4);
+      // The source goes silent and the experiment files disappear: only the plan in memory
+      // and the server's clock are left to start and end injection.
+      await server.planSource.stop();
+      await Promise.all(files.map((f) => rm(f)));
+      assert.ok(Date.now() < first - 200, "set up before the first window opened");
+      const last = windows[2];
+      assert.ok(last !== undefined);
+
+      const samples = await prober.stopAt(last.end + 300);
+      const inside = samples.filter((s) =>
+        windows.some((w) => s.send >= w.start && s.recv < w.end),
+      );
+      const outside = samples.filter((s) =>
+        windows.every((w) => s.recv < w.start || s.send >= w.end),
+      );
+      assert.ok(inside.length > 20, `enough checks inside the windows (${inside.length})`);
+      assert.ok(outside.length > 20, `enough checks outside the windows (${outside.length})`);
       assert.deepEqual(
-        inside.filter((s) => !s.injected).map((s) => s.send - start),
+        inside.filter((s) => !s.injected).map((s) => s.send - first),
         [],
-        "every check inside the window injected",
+        "every check inside a window injected",
       );
       assert.deepEqual(
-        outside.filter((s) => s.injected).map((s) => s.send - start),
+        outside.filter((s) => s.injected).map((s) => s.send - first),
         [],
-        "no check outside the window injected",
+        "no check outside the windows injected",
       );
-      // Those two checks hold at 0 ms wherever a check was sure to be decided on one side of an
-      // edge. To bound the edges to 10 ms, checks must also have been sent in the first 10 ms
-      // of the window and answered in its last 10 ms (and the same just outside).
-      const covered = (from: number, to: number, pick: (s: Sample) => number): boolean =>
-        samples.some((s) => pick(s) >= from && pick(s) < to);
-      assert.ok(covered(start, start + 10, (s) => s.send), "a check sent within 10 ms after start");
-      assert.ok(covered(end - 10, end, (s) => s.recv), "a check answered within 10 ms before end");
-      assert.ok(covered(start - 10, start, (s) => s.recv), "a check answered just before start");
-      assert.ok(covered(end, end + 10, (s) => s.send), "a check sent just after end");
+      // Those two hold at 0 ms for every check sure to be decided on one side of an edge. To
+      // bound an edge to 10 ms, checks must also have been decided on both sides of it within
+      // 10 ms: answered in the 10 ms before it, and sent in the 10 ms after it.
+      const probed = (edge: number): boolean =>
+        samples.some((s) => s.recv >= edge - 10 && s.recv < edge) &&
+        samples.some((s) => s.send >= edge && s.send < edge + 10);
       assert.ok(
-        samples.some((s) => s.send >= end + 200),
+        windows.some((w) => probed(w.start)),
+        "a window start observed to 10 ms (machine too busy to probe any of three?)",
+      );
+      assert.ok(
+        windows.some((w) => probed(w.end)),
+        "a window end observed to 10 ms (machine too busy to probe any of three?)",
+      );
+      assert.ok(
+        samples.some((s) => s.send >= last.end + 200),
         "checks continued well past the end (and were not injected)",
       );
     } finally {
-      client.close();
       await server.close();
     }
   });
 
   it("deleting the file mid-window stops injection within a second", async () => {
     const dir = await tempDir();
-    const start = Date.now() + 800;
-    const file = join(dir, "stop.yaml");
-    await writeFile(file, manifest("stop", start, "5s"));
+    await writeFile(join(dir, "warm.yaml"), manifest("warm", WARM_HOST, Date.now(), "1h"));
     const server = await startAuthzServer({
       grpcPort: 0,
       experiments: dir,
       logLevel: "warn",
       pollMs: 500,
     });
-    const client = envoyAuthzClient(`127.0.0.1:${server.grpcPort}`);
     try {
-      const deleteAt = start + 600;
-      const samplesP = hammer(client, start + 2200, 2);
-      await sleep(Math.max(0, deleteAt - Date.now()));
+      const prober = probe(server.grpcPort, 2);
+      await prober.ready;
+      const start = Date.now() + 2000;
+      const file = join(dir, "stop.yaml");
+      await writeFile(file, manifest("stop", HOST, start, "5s"));
+      await planHas(server, 2);
+      await sleep(Math.max(0, start + 1000 - Date.now()));
       await rm(file);
       const deleted = clock();
-      const samples = await samplesP;
+      const samples = await prober.stopAt(deleted + 2000);
       const injected = samples.filter((s) => s.injected);
-      assert.ok(injected.length > 20, "injected while the file existed");
+      assert.ok(injected.length > 5, "injected while the file existed");
       assert.ok(Math.min(...injected.map((s) => s.recv)) >= start, "not before the start");
       const last = Math.max(...injected.map((s) => s.send));
       assert.ok(last - deleted < 1000, `stopped ${(last - deleted).toFixed(0)} ms after delete`);
-      assert.equal(server.planState.plan.experiments.length, 0);
+      assert.ok(
+        samples.some((s) => s.send > deleted + 1000 && !s.injected),
+        "checks after the stop were allowed",
+      );
+      assert.equal(server.planState.plan.experiments.length, 1);
     } finally {
-      client.close();
       await server.close();
     }
   });

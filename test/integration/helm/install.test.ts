@@ -212,12 +212,16 @@ describe("helm install with default values", () => {
     });
     assert.deepEqual(crd.spec.names.shortNames, ["tce"]);
     const objects = admin.makeApiClient(CustomObjectsApi);
-    await objects.listNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: ns,
-      plural: PLURAL,
-    });
+    // Right after it is Established the API server may still answer 429 while its storage
+    // for the new resource initialises.
+    await until("the experiments API to answer", 10_000, () =>
+      objects.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: ns,
+        plural: PLURAL,
+      }),
+    );
   });
 
   it("lets the operator, with its ServiceAccount's token, reconcile an example and publish the plan", async () => {

@@ -1,33 +1,26 @@
 // Runs `token-chaos operator` or `token-chaos authz` as a child process with a kubeconfig of its
-// own, the way a pod would run it with its ServiceAccount: the process holds nothing else.
+// own, the way a pod runs it with its ServiceAccount: the process holds nothing else.
 
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import {
-  freePort,
-  type RunningChild,
-  startChild,
-  tempDir,
-} from "../../e2e/support/child-process.ts";
+import { freePort, httpOk, startProcess } from "./child.ts";
 import { REPO_ROOT } from "./helm.ts";
 
 const CLI = join(REPO_ROOT, "bin/token-chaos.ts");
 
-export interface RunningTokenChaos extends RunningChild {
+export interface RunningTokenChaos {
+  pid: number;
   metricsPort: number;
   metrics(): Promise<string>;
-}
-
-async function httpOk(port: number, path: string): Promise<boolean> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1000) });
-  await res.arrayBuffer();
-  return res.ok;
+  output(): string;
+  stop(): Promise<void>;
 }
 
 /**
  * Starts the CLI with `args` after the subcommand; `--metrics-port` is chosen here. Ready when
- * /readyz answers 200 (`readyPath` to wait for something else).
+ * `readyPath` (default /readyz) on the metrics port answers 200.
  */
 export async function startTokenChaos(opts: {
   name: string;
@@ -36,28 +29,36 @@ export async function startTokenChaos(opts: {
   kubeConfig: KubeConfig;
   readyPath?: string;
 }): Promise<RunningTokenChaos> {
-  const dir = await tempDir(opts.name);
+  const dir = await mkdtemp(join(tmpdir(), `token-chaos-${opts.name}-`));
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(kubeconfig, opts.kubeConfig.exportConfig(), { mode: 0o600 });
   const metricsPort = await freePort();
-  const args = [CLI, opts.subcommand, ...opts.args, `--metrics-port=${metricsPort}`];
-  if (opts.subcommand === "operator") args.push(`--kubeconfig=${kubeconfig}`);
-  const child = await startChild({
-    name: opts.name,
-    command: process.execPath,
-    args,
-    dir,
-    // Only what the process needs: no admin kubeconfig can leak in through the environment.
-    env: { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: kubeconfig },
-    stopSignal: "SIGTERM",
-    ready: () => httpOk(metricsPort, opts.readyPath ?? "/readyz"),
-  });
+  let proc: Awaited<ReturnType<typeof startProcess>>;
+  try {
+    proc = await startProcess({
+      name: `token-chaos ${opts.subcommand}`,
+      command: process.execPath,
+      args: [CLI, opts.subcommand, ...opts.args, `--metrics-port=${metricsPort}`],
+      cwd: dir,
+      // Only what the process needs: no admin kubeconfig can leak in through the environment.
+      env: { PATH: process.env.PATH ?? "", HOME: dir, KUBECONFIG: kubeconfig },
+      ready: () => httpOk(metricsPort, opts.readyPath ?? "/readyz"),
+    });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
-    ...child,
+    pid: proc.pid,
     metricsPort,
     async metrics() {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       return res.text();
+    },
+    output: proc.output,
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { TokenChaosExperiment } from "../../../api/v1alpha1/types.ts";
+import { defaultEngine, type Engine } from "../../../authz-server/engine-api.ts";
 import { type RunningServer, startAuthzServer } from "../../../authz-server/server.ts";
 import { allAlerts } from "../../../monitoring/alerts.ts";
 import { allQueries, expandVariables } from "../../../monitoring/queries.ts";
@@ -40,10 +41,15 @@ const STARTING_EXAMPLES = [
 /** Added mid-load so the number of active experiments changes (the window annotations). */
 const LATE_EXAMPLE = "invalid-signature.yaml";
 
-// A JWT-shaped token; the faults under load act at the edge or strip the header, so it is never
-// verified. Its claims are harmless test values.
+// JWT-shaped tokens, a different one per call: experiments are sticky (a token keeps its
+// verdict), so one token for all calls would be either always or never faulted. The faults under
+// load act at the edge, strip or delay, so the signature is never verified.
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
-const TOKEN = `${b64({ alg: "RS256", typ: "JWT", kid: "test" })}.${b64({ sub: "load-test", exp: 4102444800 })}.c2lnbmF0dXJl`;
+const tokenFor = (i: number) =>
+  `${b64({ alg: "RS256", typ: "JWT", kid: "test" })}.${b64({ sub: `user-${i % 300}`, jti: `call-${i}`, exp: 4102444800 })}.c2lnbmF0dXJl`;
+/** Every FAIL_EVERY-th call asks the wrapped engine to throw, so the fail-open path is taken. */
+const FAIL_EVERY = 40;
+const FAIL_HEADER = "x-test-engine-throws";
 
 /** Requests shaped as Envoy sends them, for the example experiments' targets and for none. */
 const SHAPES = [
@@ -90,8 +96,9 @@ async function check(client: AuthorizationClient, i: number): Promise<void> {
                 ":method": shape.method,
                 ":path": shape.path,
                 ":scheme": "http",
-                authorization: `Bearer ${TOKEN}`,
+                authorization: `Bearer ${tokenFor(i)}`,
                 "x-request-id": id,
+                ...(i % FAIL_EVERY === 0 ? { [FAIL_HEADER]: "1" } : {}),
               },
               path: shape.path,
               host: shape.host,
@@ -139,13 +146,26 @@ describe("dashboard queries and alert expressions on a real Prometheus", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "tc-dashboard-experiments-"));
     for (const f of STARTING_EXAMPLES) await copyFile(join(REPO_ROOT, "examples", f), join(dir, f));
+    // The real engine, except that decide throws on requests marked by the load generator:
+    // the server must answer those with allow and count them, which the internal-error panel
+    // and alert read.
+    const real = await defaultEngine();
+    const engine: Engine = {
+      ...real,
+      decide(attrs, plan, now, rng, state) {
+        if (attrs.headers[FAIL_HEADER] !== undefined) throw new Error("engine failure on purpose");
+        return real.decide(attrs, plan, now, rng, state);
+      },
+    };
     authz = await startAuthzServer({
+      engine,
       host: "127.0.0.1",
       grpcPort: 0,
       httpPort: 0,
       metricsPort: 0,
       experiments: dir,
-      logLevel: "warn",
+      // The engine failures on purpose would log an error line each.
+      logLevel: "silent",
       pollMs: 200,
     });
 
@@ -245,9 +265,7 @@ describe("dashboard queries and alert expressions on a real Prometheus", () => {
         return finite ? res : undefined;
       }).catch(async (err: unknown) => {
         const last = await prom.query(expr);
-        throw new Error(
-          `${String(err)}\nlast answer: ${JSON.stringify(last)}\n${await prom.logs()}`,
-        );
+        throw new Error(`${String(err)}\nlast answer: ${JSON.stringify(last)}\n${prom.output()}`);
       });
       assert.ok(r.ok, `${expr}: ${r.ok ? "" : `${r.errorType}: ${r.error}`}`);
       if (exempt) assert.deepEqual(r.samples, [], "a mesh query found data it cannot have here");

@@ -1,9 +1,10 @@
 // Starts the real Prometheus (Debian's package, /usr/bin/prometheus) on a free loopback port with
 // a temp config and TSDB, and queries its HTTP API.
 
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startChild, tempDir } from "../../e2e/support/child-process.ts";
+import { freePort, startProcess } from "../helm/child.ts";
 
 export const PROMETHEUS_BIN = process.env.TOKEN_CHAOS_PROMETHEUS ?? "/usr/bin/prometheus";
 export const PROMTOOL_BIN = process.env.TOKEN_CHAOS_PROMTOOL ?? "/usr/bin/promtool";
@@ -29,7 +30,7 @@ export interface RunningPrometheus {
   query(expr: string): Promise<QueryResult>;
   /** GET an API path (e.g. /api/v1/targets) and return its `data`. */
   api(path: string): Promise<unknown>;
-  logs(): Promise<string>;
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -42,7 +43,7 @@ export async function startPrometheus(opts: {
   ruleFiles?: string[];
   intervalSeconds?: number;
 }): Promise<RunningPrometheus> {
-  const dir = await tempDir("prometheus");
+  const dir = await mkdtemp(join(tmpdir(), "token-chaos-prometheus-"));
   const port = await freePort();
   const interval = `${opts.intervalSeconds ?? 1}s`;
   const lines = [
@@ -67,7 +68,7 @@ export async function startPrometheus(opts: {
   await writeFile(join(dir, "prometheus.yml"), `${lines.join("\n")}\n`);
 
   const base = `http://127.0.0.1:${port}`;
-  const child = await startChild({
+  const child = await startProcess({
     name: "prometheus",
     command: PROMETHEUS_BIN,
     args: [
@@ -77,8 +78,8 @@ export async function startPrometheus(opts: {
       "--storage.tsdb.retention.time=1h",
       "--log.level=warn",
     ],
-    dir,
-    stopSignal: "SIGTERM",
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: dir },
     ready: async () => {
       const res = await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
@@ -122,7 +123,10 @@ export async function startPrometheus(opts: {
           : (body.data.result as Sample[]);
       return { ok: true, resultType: body.data.resultType, samples };
     },
-    logs: child.logs,
-    stop: child.stop,
+    output: child.output,
+    async stop() {
+      await child.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -152,14 +152,19 @@ export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
-  intervalMs = 10,
+  intervalMs = 20,
 ): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   let lastError: unknown;
   for (;;) {
     try {
       const v = await probe();
-      if (v !== undefined) return { value: v, ms: performance.now() - started };
+      const ms = performance.now() - started;
+      if (v !== undefined) {
+        if (ms > timeoutMs)
+          throw new Error(`${what} took ${ms.toFixed(0)} ms, over the ${timeoutMs} ms limit`);
+        return { value: v, ms };
+      }
     } catch (err) {
       lastError = err;
     }

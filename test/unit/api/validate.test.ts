@@ -120,13 +120,23 @@ describe("validateExperiment: structure", () => {
     const o = valid();
     o.spec.faults = [{ type: "revoke", revoke: { afterRequests: "three" } } as never];
     const problems = validateExperiment(o);
-    assert.deepEqual(problems.map(formatProblem), ["spec.faults[0].revoke.afterRequests: must be an integer"]);
+    assert.deepEqual(problems.map(formatProblem), [
+      "spec.faults[0].revoke.afterRequests: must be an integer",
+    ]);
   });
 
   test("the tamper value may be any JSON", () => {
     const o = valid();
     o.spec.faults = [
-      { type: "tamper", tamper: { claims: [{ name: "aud", value: ["a", { b: 1 }] }, { name: "x", remove: true }] } } as never,
+      {
+        type: "tamper",
+        tamper: {
+          claims: [
+            { name: "aud", value: ["a", { b: 1 }] },
+            { name: "x", remove: true },
+          ],
+        },
+      } as never,
     ];
     assert.deepEqual(validateExperiment(o), []);
   });
@@ -146,9 +156,29 @@ describe("validateExperiment: structure", () => {
     ]);
   });
 
+  test("a stale JWKS must be a key set; a stale discovery document any JSON object", () => {
+    const doc = '{"issuer": "https://idp.shop", "jwks_uri": "https://idp.shop/certs"}';
+    const stale = (type: "jwks" | "discovery", staleKeys: string) => {
+      const o = valid();
+      o.spec.faults = [{ type, [type]: { behaviour: "stale", staleKeys } } as never];
+      return validateExperiment(o).map(formatProblem);
+    };
+    assert.deepEqual(stale("discovery", doc), []);
+    assert.deepEqual(stale("jwks", '{"keys": []}'), []);
+    assert.deepEqual(stale("jwks", doc), [
+      "spec.faults[0].jwks.staleKeys: staleKeys must be a JSON key set: an object with a keys list",
+    ]);
+    assert.deepEqual(stale("discovery", "[1]"), [
+      "spec.faults[0].discovery.staleKeys: staleKeys must be a JSON object (the discovery document served)",
+    ]);
+  });
+
   test("lengths count characters, not UTF-16 units", () => {
     const o = valid();
-    o.spec.target = { hosts: ["a.shop"], headers: [{ name: "x", exact: "😀".repeat(253) }] } as never;
+    o.spec.target = {
+      hosts: ["a.shop"],
+      headers: [{ name: "x", exact: "😀".repeat(253) }],
+    } as never;
     assert.deepEqual(validateExperiment(o), []);
   });
 });

@@ -3,8 +3,8 @@
 // @grpc/grpc-js-xds, and the other way round. A wrong field number, type or enum value fails.
 
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { MethodDefinition } from "@grpc/grpc-js";
 import { loadSync, type Options } from "@grpc/proto-loader";
 
@@ -111,7 +111,10 @@ const okResponse = {
         append_action: "OVERWRITE_IF_EXISTS_OR_ADD",
         keep_empty_value: true,
       },
-      { header: { key: "x-raw", raw_value: Buffer.from([1, 2, 3]) }, append_action: "ADD_IF_ABSENT" },
+      {
+        header: { key: "x-raw", raw_value: Buffer.from([1, 2, 3]) },
+        append_action: "ADD_IF_ABSENT",
+      },
     ],
     headers_to_remove: ["authorization", "cookie"],
     response_headers_to_add: [
@@ -145,10 +148,8 @@ function across(
   to: Check,
   kind: "request" | "response",
 ): { bytes: Buffer; decoded: unknown } {
-  const bytes =
-    kind === "request" ? from.requestSerialize(value) : from.responseSerialize(value);
-  const decoded =
-    kind === "request" ? to.requestDeserialize(bytes) : to.responseDeserialize(bytes);
+  const bytes = kind === "request" ? from.requestSerialize(value) : from.responseSerialize(value);
+  const decoded = kind === "request" ? to.requestDeserialize(bytes) : to.responseDeserialize(bytes);
   return { bytes, decoded };
 }
 

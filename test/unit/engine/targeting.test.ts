@@ -79,13 +79,18 @@ describe("paths, methods, headers, principals", () => {
     assert.equal(injected({ paths: [{ prefix: "/api/" }] }, { path: "/api/orders/1" }), true);
     assert.equal(injected({ paths: [{ prefix: "/api/" }] }, { path: "/health" }), false);
     assert.equal(
-      injected({ paths: [{ regex: "/api/orders/[0-9]+" }] }, { path: "/api/orders/17?x=1" }),
+      injected({ paths: [{ regex: "^/api/orders/[0-9]+$" }] }, { path: "/api/orders/17?x=1" }),
       true,
     );
     assert.equal(
-      injected({ paths: [{ regex: "/api/orders/[0-9]+" }] }, { path: "/api/orders/17/items" }),
+      injected({ paths: [{ regex: "^/api/orders/[0-9]+$" }] }, { path: "/api/orders/17/items" }),
       false,
     );
+    assert.equal(
+      injected({ paths: [{ regex: "/orders/[0-9]+" }] }, { path: "/v2/api/orders/17/items" }),
+      true,
+    );
+    assert.equal(injected({ paths: [{ regex: "^/orders" }] }, { path: "/v2/orders" }), false);
     assert.equal(
       injected({ paths: [{ exact: "/a" }, { prefix: "/api" }] }, { path: "/api" }),
       true,
@@ -116,9 +121,10 @@ describe("paths, methods, headers, principals", () => {
       true,
     );
     assert.equal(
-      injected({ headers: [{ name: "x-tenant", regex: "acme" }] }, { headers: h }),
+      injected({ headers: [{ name: "x-tenant", regex: "^acme$" }] }, { headers: h }),
       false,
     );
+    assert.equal(injected({ headers: [{ name: "x-tenant", regex: "-eu" }] }, { headers: h }), true);
     assert.equal(
       injected({ headers: [{ name: "x-tenant", present: true }] }, { headers: h }),
       true,

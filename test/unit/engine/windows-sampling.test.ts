@@ -78,6 +78,25 @@ describe("percent", () => {
     });
   }
 
+  it("long JWTs sharing header and claims (hashed by head and tail) converge too", () => {
+    const loaded = load({ sticky: true, faults: [{ type: "deny", percent: 25 }] });
+    const rng = seededRandom(99);
+    const head = Buffer.from('{"alg":"RS256","typ":"JWT","kid":"idp-key-1"}').toString("base64url");
+    let hits = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const payload = Buffer.from(
+        JSON.stringify({ iss: "https://idp.example", sub: `user-${i}`, scope: "a b c" }),
+      ).toString("base64url");
+      const sig = Buffer.from(Array.from({ length: 256 }, () => Math.floor(rng() * 256))).toString(
+        "base64url",
+      );
+      const r = request({ headers: bearer(`${head}.${payload}.${sig}`) });
+      if (decide(r, loaded, T0 + 1, rng, state).kind === "deny") hits++;
+    }
+    assert.ok(Math.abs((100 * hits) / n - 25) < 1.5, `${(100 * hits) / n}%`);
+  });
+
   it("0% never, 100% always", () => {
     assert.equal(hitRate(0, false, 1000, 1), 0);
     assert.equal(hitRate(100, false, 1000, 1), 100);

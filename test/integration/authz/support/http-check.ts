@@ -19,7 +19,14 @@ export function httpCheck(
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, method: r.method ?? "GET", path: r.path, headers: r.headers, agent },
+      {
+        host: "127.0.0.1",
+        port,
+        method: r.method ?? "GET",
+        path: r.path,
+        headers: r.headers,
+        agent,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

@@ -107,7 +107,8 @@ export function observedFromHttp(res: HttpCheck): Observed {
   res.headers.forEach((v, k) => {
     if (!TRANSPORT.has(k)) headers[k] = v;
   });
-  if (res.status === 200) {
+  // A 2xx carrying X-Token-Chaos-Answer is an answer in place of the upstream (a denial).
+  if (res.status === 200 && headers["x-token-chaos-answer"] === undefined) {
     const remove = (headers["x-token-chaos-remove"] ?? "")
       .split(",")
       .map((s) => s.trim())

@@ -9,8 +9,12 @@ export interface ProbeTask {
   target: string;
   host: string;
   warmHost: string;
-  until: number;
   lanes: number;
+}
+
+/** Probing stops at `until` (epoch ms), sent once known; 60 s at the latest. */
+export interface ProbeStop {
+  until: number;
 }
 
 export interface Sample {
@@ -22,6 +26,10 @@ export interface Sample {
 const task = workerData as ProbeTask;
 const clock = (): number => performance.timeOrigin + performance.now();
 const client = envoyAuthzClient(task.target);
+let until = clock() + 60_000;
+parentPort?.on("message", (m: ProbeStop) => {
+  until = Math.min(until, m.until);
+});
 
 // Warm up: connection open, allow and deny answers decoded once.
 for (let i = 0; i < 20; i++) {
@@ -32,7 +40,7 @@ parentPort?.postMessage({ ready: true });
 
 const samples: Sample[] = [];
 const lane = async (): Promise<void> => {
-  for (let i = 0; i < 500_000 && clock() < task.until; i++) {
+  for (let i = 0; i < 500_000 && clock() < until; i++) {
     const send = clock();
     const r = await client.check({ host: task.host, path: "/x", headers: {} });
     const recv = clock();
@@ -43,3 +51,4 @@ const lane = async (): Promise<void> => {
 await Promise.all(Array.from({ length: task.lanes }, lane));
 client.close();
 parentPort?.postMessage({ samples });
+parentPort?.close();
