@@ -12,7 +12,9 @@ E2E_TESTS := 'test/e2e/*.test.ts'
 
 all: test
 
-node_modules/.package-lock.json: package.json package-lock.json
+# Installs only when node_modules is missing: re-running npm ci under a running test would empty
+# node_modules beneath it. After changing package-lock.json, run `npm ci` yourself.
+node_modules/.package-lock.json:
 	npm ci --no-audit --no-fund
 
 deps: node_modules/.package-lock.json

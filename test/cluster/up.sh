@@ -22,6 +22,9 @@ if alive kube-apiserver || alive etcd; then
   say "a cluster is still running in $cluster_dir: stopping it first"
   "$(dirname "${BASH_SOURCE[0]}")/down.sh"
 fi
+case "$cluster_dir" in
+/ | "$root" | "$HOME" | "") die "refusing to wipe $cluster_dir: set TOKEN_CHAOS_CLUSTER_DIR to a folder of its own" ;;
+esac
 rm -rf "$cluster_dir"
 mkdir -p "$cluster_dir/pki" "$cluster_dir/serving" "$cluster_dir/etcd"
 pki="$cluster_dir/pki"

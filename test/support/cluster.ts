@@ -133,7 +133,11 @@ export function kubectl(args: string[], opts?: { input?: string }): Promise<Comm
   return run("kubectl", ["--kubeconfig", kubeconfigPath(), ...args], opts?.input);
 }
 
-/** Stops kube-apiserver and starts it again on the same port and etcd; resolves once ready. */
+/**
+ * Stops kube-apiserver and starts it again on the same port and etcd; resolves once ready
+ * (about 5 to 10 s). Every client of the shared cluster, including other test files running
+ * at the same time, sees connection errors meanwhile: use it only where that is acceptable.
+ */
 export async function restartApiServer(): Promise<void> {
   requiredEnv("TOKEN_CHAOS_CLUSTER_DIR", "the cluster folder");
   const res = await run(RESTART_SCRIPT, [], undefined);

@@ -60,9 +60,14 @@ export function printReport(screen: Screen, lanes: ReportLane[]): void {
       ].join(""),
     );
   }
-  screen.line(
-    "reqs/non-2xx: client requests completed inside the window and the share not answered 2xx; injected: the authz-server's token_chaos_injections_total for the experiment; recovered: time from the window closing to the client's first success after its last failure.",
-  );
+  for (const l of [
+    "reqs, non-2xx: client requests sent inside the window, and the share not answered 2xx.",
+    "injected: the authz-server's token_chaos_injections_total for the experiment (shared by lanes",
+    "  of one example). recovered: from the window closing to the client's first success after its",
+    "  last failure.",
+  ]) {
+    screen.line(l);
+  }
   screen.line();
   screen.line(screen.color("Findings", "bold"));
   for (const line of findings(lanes)) screen.line(`- ${line}`);
@@ -126,6 +131,10 @@ function findings(lanes: ReportLane[]): string[] {
   if (stuck.length > 0) {
     out.push(
       `NOT recovered when the traffic stopped: ${stuck.map((x) => x.l.lane.spec.label).join(", ")}.`,
+    );
+  } else if (slowest?.rec === 0) {
+    out.push(
+      "recovery after close: every client's first request after its window closed succeeded; no fault outlived its window.",
     );
   } else if (slowest) {
     out.push(

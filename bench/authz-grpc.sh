@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Benchmark of the gRPC ext_authz data plane, with ghz (a real gRPC load generator, built from
+# its pinned Go module into .cache/bin) in a separate process, on loopback only:
+#   - a bare grpc-js Check server that answers OK with no logic (bench/bare-server.ts),
+#   - the authz-server (`token-chaos authz`, standalone) with 1, 100 and 1,000 experiments,
+#     for a request no experiment matches (pass-through), and with 1,000 loaded for each fault.
+# Two phases: throughput (closed loop, as fast as the server answers) and latency at a fixed
+# rate (half of the bare server's throughput). Every run is bounded in time (-z) and count (-n).
+# Prints the README tables. Total runtime about two minutes.
+#
+# Usage: bench/authz-grpc.sh
+# Tuning (environment): BENCH_DURATION (3s), BENCH_WARMUP (1s), BENCH_CONCURRENCY (16),
+#   BENCH_LOG_LEVEL (info: fault decisions are logged, as in production), BENCH_OUT.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$root/node_modules/.bin:$PATH"
+
+duration="${BENCH_DURATION:-3s}"
+warmup="${BENCH_WARMUP:-1s}"
+concurrency="${BENCH_CONCURRENCY:-16}"
+log_level="${BENCH_LOG_LEVEL:-info}"
+out="${BENCH_OUT:-$root/.cache/bench/authz-$(date +%Y%m%d-%H%M%S)}"
+max_requests=2000000
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() {
+  printf '[bench] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# ---- ghz, built from the pinned module ------------------------------------------------------
+ghz_dir="$root/bench/tools/ghz"
+ghz="$root/.cache/bin/ghz"
+command -v go >/dev/null 2>&1 || die "go is not on PATH (needed once, to build ghz)"
+stamp="$( { go version; cat "$ghz_dir/go.mod" "$ghz_dir/go.sum" "$ghz_dir/tools.go"; } | sha256sum | cut -d' ' -f1)"
+if [[ ! -x "$ghz" || "$(cat "$ghz.stamp" 2>/dev/null || true)" != "$stamp" ]]; then
+  say "building ghz from $ghz_dir (first time: downloads modules)"
+  mkdir -p "$(dirname "$ghz")"
+  (cd "$ghz_dir" && GOFLAGS="-mod=readonly -buildvcs=false" go build -o "$ghz.tmp" github.com/bojand/ghz/cmd/ghz)
+  mv -f "$ghz.tmp" "$ghz"
+  printf '%s\n' "$stamp" >"$ghz.stamp"
+fi
+
+# ---- fixtures and servers ---------------------------------------------------------------------
+mkdir -p "$out"
+say "results in $out"
+node bench/authz-fixtures.ts "$out" >/dev/null
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# Starts a server whose stdout carries a {"listening":...} line; the rest of stdout (logs) is
+# read and dropped so the server never blocks on a full pipe.
+start() {
+  local name="$1"
+  shift
+  "$@" 2>"$out/$name.stderr" > >(awk -v f="$out/$name.port" \
+    '/^\{"listening"/ && !done { print > f; close(f); done = 1 }') &
+  pids+=("$!")
+}
+start bare node bench/bare-server.ts 0
+for n in 1 100 1000; do
+  start "authz-$n" node bin/token-chaos.ts authz --experiments "$out/exp-$n" \
+    --grpc-port 0 --http-port 0 --metrics-port 0 --log-level "$log_level"
+done
+
+port_of() {
+  local name="$1"
+  for _ in $(seq 1 600); do
+    if [[ -s "$out/$name.port" ]]; then
+      node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).listening.grpc))' "$out/$name.port"
+      return 0
+    fi
+    sleep 0.2
+  done
+  cat "$out/$name.stderr" >&2
+  die "$name did not start within 120 s"
+}
+declare -A port
+for name in bare authz-1 authz-100 authz-1000; do port[$name]="$(port_of "$name")"; done
+say "listening: bare ${port[bare]}, authz ${port[authz-1]} / ${port[authz-100]} / ${port[authz-1000]}"
+
+# ---- runs -------------------------------------------------------------------------------------
+: >"$out/runs.tsv"
+request() {
+  node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]]))' \
+    "$out/requests.json" "$1"
+}
+ghz_run() {
+  local p="$1" data="$2" dur="$3"
+  shift 3
+  "$ghz" --insecure --proto proto/envoy/service/auth/v3/external_auth.proto --import-paths proto \
+    --call envoy.service.auth.v3.Authorization.Check -d "$data" \
+    --connections 1 -c "$concurrency" -z "$dur" -n "$max_requests" --count-errors "$@" \
+    "127.0.0.1:$p"
+}
+# run LABEL SERVER EXPERIMENTS SCENARIO PHASE [ghz flags...]
+run() {
+  local label="$1" server="$2" experiments="$3" scenario="$4" phase="$5"
+  shift 5
+  local data
+  data="$(request "$scenario")"
+  ghz_run "${port[$server]}" "$data" "$warmup" "$@" -O summary >/dev/null
+  ghz_run "${port[$server]}" "$data" "$duration" "$@" -O json >"$out/$label.json"
+  local target="authz-server"
+  [[ "$server" == bare ]] && target="bare"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$experiments" "$scenario" "$phase" >>"$out/runs.tsv"
+  say "$label done"
+}
+
+run max-bare bare - pass-through max
+for n in 1 100 1000; do run "max-pass-$n" "authz-$n" "$n" pass-through max; done
+for scenario in expire-edge expire-upstream revoke scope-edge scope-upstream tamper \
+  corrupt-signature rotate malformed strip delay-20ms error deny; do
+  run "max-$scenario" authz-1000 1000 "$scenario" max
+done
+
+rate="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).rps; process.stdout.write(String(Math.max(100, Math.floor(r / 2))))' "$out/max-bare.json")"
+say "fixed-rate phase at $rate requests/s"
+run rate-bare bare - pass-through rate -r "$rate"
+for n in 1 100 1000; do run "rate-pass-$n" "authz-$n" "$n" pass-through rate -r "$rate"; done
+
+node bench/ghz-report.ts "$out" | tee "$out/report.md"
+say "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), concurrency $concurrency, $duration per run"
