@@ -124,7 +124,12 @@ for (const name of Object.keys(FAULTS)) {
 for (const n of SIZES) {
   const dir = join(out, `exp-${n}`);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "experiments.yaml"), set(n).map((e) => dumpYaml(e)).join("---\n"));
+  await writeFile(
+    join(dir, "experiments.yaml"),
+    set(n)
+      .map((e) => dumpYaml(e))
+      .join("---\n"),
+  );
 }
 await writeFile(join(out, "requests.json"), JSON.stringify(requests));
 process.stdout.write(`${JSON.stringify({ sizes: SIZES, scenarios: Object.keys(requests) })}\n`);

@@ -18,11 +18,17 @@ cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 
 duration="${BENCH_DURATION:-3s}"
+[[ "$duration" =~ ^[0-9]+s$ ]] || {
+  echo "BENCH_DURATION must be whole seconds, e.g. 3s" >&2
+  exit 2
+}
 warmup="${BENCH_WARMUP:-1s}"
 concurrency="${BENCH_CONCURRENCY:-16}"
 log_level="${BENCH_LOG_LEVEL:-info}"
 out="${BENCH_OUT:-$root/.cache/bench/authz-$(date +%Y%m%d-%H%M%S)}"
-max_requests=2000000
+max_requests=500000
+# Hard bound on any single ghz run, whatever happens.
+hard_limit=60
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 die() {
@@ -60,8 +66,10 @@ trap cleanup EXIT
 start() {
   local name="$1"
   shift
-  "$@" 2>"$out/$name.stderr" > >(awk -v f="$out/$name.port" \
-    '/^\{"listening"/ && !done { print > f; close(f); done = 1 }') &
+  "$@" 2>"$out/$name.stderr" > >(
+    grep -m1 '^{"listening"' >"$out/$name.port"
+    cat >/dev/null
+  ) &
   pids+=("$!")
 }
 start bare node bench/bare-server.ts 0
@@ -92,26 +100,36 @@ request() {
   node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[process.argv[2]]))' \
     "$out/requests.json" "$1"
 }
+# ghz_run PORT DATA BOUND [flags...]: BOUND is "-z 1s" style or "-n 1234" style.
 ghz_run() {
-  local p="$1" data="$2" dur="$3"
-  shift 3
-  "$ghz" --insecure --proto proto/envoy/service/auth/v3/external_auth.proto --import-paths proto \
+  local p="$1" data="$2"
+  shift 2
+  timeout "$hard_limit" "$ghz" --insecure \
+    --proto proto/envoy/service/auth/v3/external_auth.proto --import-paths proto \
     --call envoy.service.auth.v3.Authorization.Check -d "$data" \
-    --connections 1 -c "$concurrency" -z "$dur" -n "$max_requests" --count-errors "$@" \
-    "127.0.0.1:$p"
+    --connections 1 -c "$concurrency" --count-errors "$@" "127.0.0.1:$p"
+}
+rps_of() {
+  node -e 'process.stdout.write(String(Math.round(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).rps)))' "$1"
 }
 # run LABEL SERVER EXPERIMENTS SCENARIO PHASE [ghz flags...]
+# A warm-up bounded by time measures the pace; the measured run is then bounded by count
+# (about BENCH_DURATION at that pace), so no request is cut off mid-flight when time runs out,
+# and `timeout` bounds it in time as well.
 run() {
   local label="$1" server="$2" experiments="$3" scenario="$4" phase="$5"
   shift 5
-  local data
+  local data n
   data="$(request "$scenario")"
-  ghz_run "${port[$server]}" "$data" "$warmup" "$@" -O summary >/dev/null
-  ghz_run "${port[$server]}" "$data" "$duration" "$@" -O json >"$out/$label.json"
+  ghz_run "${port[$server]}" "$data" -z "$warmup" "$@" -O json >"$out/$label.warmup.json"
+  n=$(($(rps_of "$out/$label.warmup.json") * ${duration%s}))
+  ((n < 500)) && n=500
+  ((n > max_requests)) && n=$max_requests
+  ghz_run "${port[$server]}" "$data" -n "$n" "$@" -O json >"$out/$label.json"
   local target="authz-server"
   [[ "$server" == bare ]] && target="bare"
   printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$experiments" "$scenario" "$phase" >>"$out/runs.tsv"
-  say "$label done"
+  say "$label: $(rps_of "$out/$label.json") requests/s"
 }
 
 run max-bare bare - pass-through max
@@ -125,6 +143,20 @@ rate="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1]
 say "fixed-rate phase at $rate requests/s"
 run rate-bare bare - pass-through rate -r "$rate"
 for n in 1 100 1000; do run "rate-pass-$n" "authz-$n" "$n" pass-through rate -r "$rate"; done
+# Delay accuracy: a 20 ms delay at a rate the concurrency can hold without queueing.
+run rate-delay-20ms authz-1000 1000 delay-20ms rate -r 400
+
+# Resident memory of each authz-server after its runs, from its own /metrics.
+: >"$out/memory.tsv"
+for n in 1 100 1000; do
+  node -e '
+    const fs = require("fs");
+    const { metrics } = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).listening;
+    fetch(`http://127.0.0.1:${metrics}/metrics`).then((r) => r.text()).then((t) => {
+      const m = t.match(/^process_resident_memory_bytes (\S+)/m);
+      process.stdout.write(`${process.argv[2]}\t${m ? Math.round(Number(m[1]) / 1048576) : "?"}\n`);
+    });' "$out/authz-$n.port" "$n" >>"$out/memory.tsv"
+done
 
 node bench/ghz-report.ts "$out" | tee "$out/report.md"
 say "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), concurrency $concurrency, $duration per run"

@@ -71,9 +71,22 @@ function table(phase: string, title: string): string {
   return lines.join("\n");
 }
 
+let memory = "";
+try {
+  const mem = (await readFile(join(dir, "memory.tsv"), "utf8"))
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.split("\t"))
+    .map(([n, mb]) => `${mb} MB with ${n}`);
+  if (mem.length > 0)
+    memory = `\nResident memory of the authz-server after its runs: ${mem.join(", ")}.\n`;
+} catch {
+  // no memory figures recorded
+}
+
 process.stdout.write(
   `${table("max", "Throughput (closed loop: as fast as the server answers)")}\n\n${table(
     "rate",
-    "Latency at a fixed rate (half the bare server's throughput)",
-  )}\n`,
+    "Latency at a fixed rate (pass-through: half the bare server's throughput; delay: 400/s)",
+  )}\n${memory}`,
 );

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
   ApiException,
@@ -63,6 +64,14 @@ function experiment(i: number, namespace: string): TokenChaosExperiment {
   return t;
 }
 
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 async function listAll(namespaces: string[]): Promise<TokenChaosExperiment[]> {
   const out: TokenChaosExperiment[] = [];
   for (const namespace of namespaces) {
@@ -106,6 +115,7 @@ async function main(): Promise<void> {
   for (const name of [opNs, ...namespaces])
     await core.createNamespace({ body: { metadata: { name } } });
 
+  const metricsPort = await freePort();
   const op = spawn(
     process.execPath,
     [
@@ -117,7 +127,7 @@ async function main(): Promise<void> {
       "--operator-namespace",
       opNs,
       "--metrics-port",
-      "0",
+      String(metricsPort),
       "--metrics-host",
       "127.0.0.1",
       "--log-level",
@@ -197,6 +207,11 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     clearInterval(sampler);
     const settledRss = rss();
+    const metricsText = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metric = (name: string) =>
+      Math.round(
+        Number(new RegExp(`^${name} (\\S+)`, "m").exec(metricsText)?.[1] ?? Number.NaN) / 1048576,
+      );
     const result = {
       experiments: COUNT,
       namespaces: NAMESPACES,
@@ -209,6 +224,9 @@ async function main(): Promise<void> {
         idle: Math.round(idle.rss),
         peak: Math.round(Math.max(peak, settledRss.hwm)),
         settled: Math.round(settledRss.rss),
+        heapUsed: metric("nodejs_heap_size_used_bytes"),
+        heapTotal: metric("nodejs_heap_size_total_bytes"),
+        external: metric("nodejs_external_memory_bytes"),
       },
     };
     console.log(JSON.stringify(result, null, 2));

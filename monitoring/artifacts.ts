@@ -19,15 +19,16 @@ export const DASHBOARD_ARTIFACTS: Artifact[] = [
   },
 ];
 
+/** The chart reads the same file through a symlink, charts/token-chaos/rules/token-chaos.rules.yaml. */
 export const RULES_ARTIFACTS: Artifact[] = [
   {
     path: "monitoring/token-chaos.rules.yaml",
     render: renderRules,
     generator: "scripts/gen-alerts.ts",
   },
-  {
-    path: "charts/token-chaos/rules/token-chaos.rules.yaml",
-    render: renderRules,
-    generator: "scripts/gen-alerts.ts",
-  },
 ];
+
+export const CHART_RULES_LINK = {
+  path: "charts/token-chaos/rules/token-chaos.rules.yaml",
+  target: "../../../monitoring/token-chaos.rules.yaml",
+};

@@ -10,6 +10,7 @@ import { ExperimentEvaluator } from "./controllers/evaluate.ts";
 import { ExperimentReconciler } from "./controllers/experiment-reconciler.ts";
 import { EventRecorder } from "./events/recorder.ts";
 import { type AuthzService, InjectionCollector } from "./injections/injection-collector.ts";
+import { PooledKubeConfig } from "./kube-client.ts";
 import { LeaderElector } from "./leader/elector.ts";
 import { DEFAULT_LEADER_TIMING, type LeaderTiming } from "./leader/lease-decision.ts";
 import { CONTROLLER_NAME, HALT_CONFIGMAP, LEASE_NAME } from "./names.ts";
@@ -87,7 +88,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
   const log = opts.logger ?? createLogger(opts.logLevel ?? "info");
   const identity = opts.identity ?? defaultIdentity();
   const metrics = new OperatorMetrics();
-  const kc = opts.kubeConfig;
+  const kc = PooledKubeConfig.from(opts.kubeConfig);
   let leader = opts.leaderElect !== true;
   let elector: LeaderElector | undefined;
   const isLeader = () => (elector === undefined ? leader : elector.isLeader());
@@ -322,6 +323,8 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
         server.server.closeAllConnections();
         await new Promise<void>((resolve) => server?.server.close(() => resolve()));
       }
+      await recorder.stop();
+      await kc.close();
       log.info({ identity }, "operator stopped");
     })();
     return stopping;

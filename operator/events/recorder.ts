@@ -84,6 +84,12 @@ export class EventRecorder {
     this.pump();
   }
 
+  /** Drops Events not yet sent and waits for those in flight (at shutdown). */
+  async stop(): Promise<void> {
+    this.pending.length = 0;
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
   /** Resolves when every queued Event has been sent (or failed). */
   async flush(): Promise<void> {
     while (this.pending.length > 0 || this.inFlight > 0)

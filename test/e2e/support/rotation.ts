@@ -4,7 +4,7 @@
 // one refetches on an unknown kid, one trusts its cache for a TTL. Probing both every 50 ms
 // shows how long each takes to recover after the window opens.
 
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { dumpYaml } from "@kubernetes/client-node";
 import type { TokenChaosExperiment } from "../../../api/v1alpha1/types.ts";
@@ -198,6 +198,7 @@ export async function runRotation(kind: FrontKind, opts: RotationOptions): Promi
     await front.close();
     await authz.close();
     await Promise.all([refetchApi.close(), trustApi.close(), issuer.close()]);
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -127,10 +127,13 @@ export const SCENARIOS: Scenario[] = [
         `every answer is 401 expired or 200; others: ${others.slice(0, 3).map(describe).join(" | ")}`,
       );
       assert.ok(failedChecks <= total / 100, `${failedChecks} checks failed at the front`);
-      // percent 25 over 200 sticky draws: SD is about 3 points; 15-35% is over 3 SD each way.
+      // percent 25 over n independent sticky draws (one token each): binomial, SD = 3.1 points
+      // for n = 200. Four SD each way (12.8-37.2 %) fails a correct run about once in 16,000.
+      const n = total - failedChecks;
+      const tolerance = 4 * Math.sqrt((0.25 * 0.75) / n);
       assert.ok(
-        share >= 0.15 && share <= 0.35,
-        `share of expired answers ${share} outside 0.25 +/- 0.10`,
+        Math.abs(share - 0.25) <= tolerance,
+        `share of expired answers ${share} outside 0.25 +/- ${tolerance.toFixed(3)}`,
       );
     },
   },
@@ -257,7 +260,8 @@ export const SCENARIOS: Scenario[] = [
       ctx.report(
         `delay: median ${median(base).toFixed(1)} ms -> ${median(slow).toFixed(1)} ms, added ${added.toFixed(1)} ms (configured 150)`,
       );
-      assert.ok(added >= 140 && added <= 200, `added latency ${added} ms, expected 150 (-10/+50)`);
+      // A delay is never early; a busy machine fires timers late, hence the wider upper margin.
+      assert.ok(added >= 140 && added <= 250, `added latency ${added} ms, expected 150 (-10/+100)`);
     },
   },
   {

@@ -230,10 +230,9 @@ export class EnvoySchema {
       case "TYPE_ENUM": {
         const e = this.#enum(resolved as string);
         const ok =
-          e !== undefined &&
-          e.value.some(
+          e?.value.some(
             (x) => x.name === value || (typeof value === "number" && x.number === value),
-          );
+          ) === true;
         if (!ok) errors.push(`${path}: ${JSON.stringify(value)} is not a value of ${resolved}`);
         return;
       }

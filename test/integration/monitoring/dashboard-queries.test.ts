@@ -171,7 +171,13 @@ describe("dashboard queries and alert expressions on a real Prometheus", () => {
 
     // The operator against the test cluster, in a namespace of its own, with an example applied.
     const ns = await createTestNamespace("dashboard");
-    const crd = await kubectl(["apply", "-f", join(REPO_ROOT, "crds/tokenchaosexperiments.yaml")]);
+    // Other test files may create the CRD at the same moment (helm install, kubectl apply): a
+    // lost race shows as AlreadyExists or a conflict, and the next apply succeeds.
+    let crd = await kubectl(["apply", "-f", join(REPO_ROOT, "crds/tokenchaosexperiments.yaml")]);
+    for (let i = 0; i < 3 && crd.code !== 0; i++) {
+      await sleep(500);
+      crd = await kubectl(["apply", "-f", join(REPO_ROOT, "crds/tokenchaosexperiments.yaml")]);
+    }
     assert.equal(crd.code, 0, crd.stderr);
     await kubectl([
       "wait",

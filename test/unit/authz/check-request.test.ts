@@ -92,7 +92,7 @@ describe("CheckRequest -> CheckAttributes", () => {
         },
       },
     });
-    assert.equal(a.headers.__proto__, "x");
+    assert.equal(Object.getOwnPropertyDescriptor(a.headers, "__proto__")?.value, "x");
     assert.equal(a.headers.constructor, "y");
   });
 

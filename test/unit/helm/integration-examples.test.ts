@@ -17,8 +17,17 @@ const SERVICE = "token-chaos-authz.token-chaos-system.svc.cluster.local";
 interface Doc {
   kind: string;
   metadata?: { name: string; namespace?: string };
-  // biome-ignore lint/suspicious/noExplicitAny: example manifests of CRDs this repo has no types for
-  spec: any;
+  spec: unknown;
+}
+
+/** The value at a path of keys and list indexes, or undefined. */
+function at(v: unknown, ...path: Array<string | number>): unknown {
+  let cur = v;
+  for (const k of path) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<string | number, unknown>)[k];
+  }
+  return cur;
 }
 
 function docs(path: string): Doc[] {
@@ -32,7 +41,7 @@ describe("mesh and proxy examples", () => {
 
   it("Istio: a gRPC provider on the chart's Service, fail open, used by CUSTOM policies", () => {
     const [op] = docs("examples/integrations/istio/mesh-config.yaml");
-    const providers = op?.spec.meshConfig.extensionProviders as Array<{
+    const providers = at(op?.spec, "meshConfig", "extensionProviders") as Array<{
       name: string;
       envoyExtAuthzGrpc?: { service: string; port: number; failOpen: boolean; timeout: string };
       envoyExtAuthzHttp?: { service: string; port: number; failOpen: boolean };
@@ -48,38 +57,38 @@ describe("mesh and proxy examples", () => {
     assert.equal(http?.envoyExtAuthzHttp?.failOpen, true);
     for (const policy of docs("examples/integrations/istio/authorization-policy.yaml")) {
       assert.equal(policy.kind, "AuthorizationPolicy");
-      assert.equal(policy.spec.action, "CUSTOM");
-      assert.equal(policy.spec.provider.name, grpc.name);
+      assert.equal(at(policy.spec, "action"), "CUSTOM");
+      assert.equal(at(policy.spec, "provider", "name"), grpc.name);
     }
   });
 
   it("Envoy Gateway: extAuth over gRPC to the chart's Service, fail open, with a ReferenceGrant", () => {
     const all = docs("examples/integrations/envoy-gateway/security-policy.yaml");
     const policy = all.find((d) => d.kind === "SecurityPolicy");
-    const ref = policy?.spec.extAuth.grpc.backendRefs[0];
+    const ref = at(policy?.spec, "extAuth", "grpc", "backendRefs", 0);
     assert.deepEqual(ref, {
       name: "token-chaos-authz",
       namespace: "token-chaos-system",
       port: 9001,
     });
-    assert.equal(policy?.spec.extAuth.failOpen, true);
+    assert.equal(at(policy?.spec, "extAuth", "failOpen"), true);
     const grant = all.find((d) => d.kind === "ReferenceGrant");
     assert.equal(grant?.metadata?.namespace, "token-chaos-system");
-    assert.equal(grant?.spec.from[0].namespace, policy?.metadata?.namespace);
+    assert.equal(at(grant?.spec, "from", 0, "namespace"), policy?.metadata?.namespace);
   });
 
   it("Contour: an h2c ExtensionService on the gRPC port, used with failOpen", () => {
     const all = docs("examples/integrations/contour/extension-service.yaml");
     const ext = all.find((d) => d.kind === "ExtensionService");
-    assert.equal(ext?.spec.protocol, "h2c");
-    assert.deepEqual(ext?.spec.services, [{ name: "token-chaos-authz", port: 9001 }]);
+    assert.equal(at(ext?.spec, "protocol"), "h2c");
+    assert.deepEqual(at(ext?.spec, "services"), [{ name: "token-chaos-authz", port: 9001 }]);
     const proxy = all.find((d) => d.kind === "HTTPProxy");
-    const authz = proxy?.spec.virtualhost.authorization;
-    assert.deepEqual(authz.extensionRef, {
+    const authz = at(proxy?.spec, "virtualhost", "authorization");
+    assert.deepEqual(at(authz, "extensionRef"), {
       name: ext?.metadata?.name,
       namespace: ext?.metadata?.namespace,
     });
-    assert.equal(authz.failOpen, true);
+    assert.equal(at(authz, "failOpen"), true);
   });
 
   it("nginx and Caddy call the HTTP port of the chart's Service", () => {

@@ -1,9 +1,13 @@
 // The committed dashboard JSON and rules files are exactly what the generators produce from the
 // single lists in monitoring/, so nobody can edit a generated file by hand and drift.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
-import { DASHBOARD_ARTIFACTS, RULES_ARTIFACTS } from "../../../monitoring/artifacts.ts";
+import {
+  CHART_RULES_LINK,
+  DASHBOARD_ARTIFACTS,
+  RULES_ARTIFACTS,
+} from "../../../monitoring/artifacts.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 
@@ -17,6 +21,12 @@ describe("generated monitoring artifacts", () => {
       );
     });
   }
+
+  it("the chart reads the rules file through a symlink, not a copy", () => {
+    const link = new URL(CHART_RULES_LINK.path, ROOT);
+    assert.ok(lstatSync(link).isSymbolicLink(), `${CHART_RULES_LINK.path} is not a symlink`);
+    assert.equal(readlinkSync(link), CHART_RULES_LINK.target);
+  });
 
   it("the rendering is deterministic", () => {
     for (const a of [...DASHBOARD_ARTIFACTS, ...RULES_ARTIFACTS]) {
