@@ -207,6 +207,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     clearInterval(sampler);
     const settledRss = rss();
+    const rollup = readFileSync(`/proc/${op.pid}/smaps_rollup`, "utf8");
+    const kb = (field: string) =>
+      Math.round(Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0) / 1024);
     const metricsText = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const metric = (name: string) =>
       Math.round(
@@ -227,6 +230,8 @@ async function main(): Promise<void> {
         heapUsed: metric("nodejs_heap_size_used_bytes"),
         heapTotal: metric("nodejs_heap_size_total_bytes"),
         external: metric("nodejs_external_memory_bytes"),
+        anonymous: kb("Anonymous"),
+        fileBacked: kb("Rss") - kb("Anonymous"),
       },
     };
     console.log(JSON.stringify(result, null, 2));

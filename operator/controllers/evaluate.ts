@@ -3,7 +3,7 @@
 // the reconciler (status) and the plan publisher (membership), so both always agree.
 
 import { compileExperiment } from "../../api/plan/compile.ts";
-import type { PlanExperiment } from "../../api/plan/types.ts";
+import type { PlanExperiment, PlanWindow } from "../../api/plan/types.ts";
 import type { TokenChaosExperiment } from "../../api/v1alpha1/types.ts";
 import {
   type AbortRecord,
@@ -29,7 +29,6 @@ export interface EvaluationContext {
 export interface Evaluation {
   result: PhaseResult;
   problems: PhaseProblem[];
-  compiled?: PlanExperiment;
 }
 
 export interface EvaluatorOptions {
@@ -51,7 +50,8 @@ export function abortedInStatus(obj: TokenChaosExperiment): AbortRecord | undefi
 interface Memo {
   stamp: string;
   problems: PhaseProblem[];
-  compiled?: PlanExperiment;
+  /** Only the windows are kept: the plan itself is compiled by the publisher. */
+  windows: PlanWindow[];
   /** The compiled windows are exact until this instant (the next window edge). */
   validUntilMs: number;
 }
@@ -114,24 +114,28 @@ export class ExperimentEvaluator {
     }
     const edge =
       compiled === undefined ? undefined : windowPosition(compiled.windows, nowMs).nextEdgeMs;
-    const memo: Memo = { stamp, problems, validUntilMs: edge ?? Number.POSITIVE_INFINITY };
-    if (compiled !== undefined) memo.compiled = compiled;
+    const memo: Memo = {
+      stamp,
+      problems,
+      windows: compiled?.windows ?? [],
+      validUntilMs: edge ?? Number.POSITIVE_INFINITY,
+    };
     this.memo.set(key, memo);
     return memo;
   }
 
   evaluate(key: string, obj: TokenChaosExperiment, ctx: EvaluationContext): Evaluation {
-    const { problems, compiled } = this.compile(key, obj, ctx.nowMs);
+    const { problems, windows } = this.compile(key, obj, ctx.nowMs);
     const result = derivePhase({
       nowMs: ctx.nowMs,
       problems,
-      windows: compiled?.windows ?? [],
+      windows,
       paused: obj.spec?.paused === true,
       halted: ctx.halted,
       aborted: ctx.aborted(obj),
       published: ctx.published(obj),
       deleting: obj.metadata?.deletionTimestamp !== undefined,
     });
-    return { result, problems, compiled };
+    return { result, problems };
   }
 }

@@ -296,9 +296,19 @@ export class ListWatcher<T extends KubeObject> {
   }
 }
 
-/** managedFields are large and never read here; dropping them keeps 1,000 objects small. */
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * managedFields and kubectl's last-applied copy of the spec are large and never read here;
+ * dropping them keeps 1,000 cached objects small.
+ */
 function slim(obj: KubeObject): void {
-  if (obj?.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  const meta = obj?.metadata as
+    | { managedFields?: unknown; annotations?: Record<string, string> }
+    | undefined;
+  if (meta === undefined) return;
+  if (meta.managedFields !== undefined) delete meta.managedFields;
+  if (meta.annotations?.[LAST_APPLIED] !== undefined) delete meta.annotations[LAST_APPLIED];
 }
 
 export function errText(err: unknown): string {

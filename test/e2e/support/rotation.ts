@@ -65,6 +65,7 @@ export interface RotationOptions {
 }
 
 const REFETCH_HOST = scenarioHost("rotate-refetch");
+const BOUNDARY_MS = 100;
 const TRUST_HOST = scenarioHost("rotate-cache");
 
 /** The rotate experiment with a JWKS takeover, as a user would write it. */
@@ -177,8 +178,9 @@ export async function runRotation(kind: FrontKind, opts: RotationOptions): Promi
     while (Date.now() < end + 500) {
       const tick = Date.now();
       const [a, b] = await Promise.all([probe(REFETCH_HOST), probe(TRUST_HOST)]);
-      if (a.t >= opts.windowMs) afterWindow.push(a, b);
-      else {
+      // A probe sent right at the window's end may be checked on either side of it: not counted.
+      if (a.t >= opts.windowMs + BOUNDARY_MS) afterWindow.push(a, b);
+      else if (a.t < opts.windowMs - BOUNDARY_MS) {
         refetch.push(a);
         trust.push(b);
       }
