@@ -34,12 +34,21 @@ export const authzCommand: Subcommand = {
     }
 
     // Loaded only now: a flag error is reported without paying for gRPC and the Kubernetes client.
-    const [{ setLogger }, { createLogger }, { ListenError, startAuthzServer }] = await Promise.all([
-      import("@grpc/grpc-js"),
-      import("./observability/logger.ts"),
-      import("./server.ts"),
-    ]);
-    const logger = createLogger({ level: opts.logLevel, destination: io.stdout });
+    const [{ setLogger }, { pino }, { createLogger }, { ListenError, startAuthzServer }] =
+      await Promise.all([
+        import("@grpc/grpc-js"),
+        import("pino"),
+        import("./observability/logger.ts"),
+        import("./server.ts"),
+      ]);
+    // On the real stdout, an asynchronous writer with a bounded buffer: when whatever reads
+    // the logs falls behind (a burst of fault decisions), lines are dropped rather than
+    // queued without limit in the memory of a process that sits on the request path.
+    const out =
+      io.stdout === process.stdout
+        ? pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 })
+        : io.stdout;
+    const logger = createLogger({ level: opts.logLevel, destination: out });
     // grpc-js reports through console by default; route it into the JSON log instead.
     setLogger({
       error: (...a: unknown[]) => logger.warn({ component: "grpc-js" }, a.map(String).join(" ")),
@@ -67,7 +76,7 @@ export const authzCommand: Subcommand = {
       if (err instanceof ListenError) return fail(io, err.message, 1);
       return fail(io, `cannot start: ${err instanceof Error ? err.message : String(err)}`, 1);
     }
-    io.stdout.write(
+    out.write(
       `${JSON.stringify({
         listening: {
           host: running.host,
@@ -89,6 +98,7 @@ export const authzCommand: Subcommand = {
         logger.info({ signal }, "shutting down");
         running.close().then(
           () => {
+            logger.flush();
             resolve(0);
             // Anything still holding the event loop (a keep-alive agent) must not block exit.
             setTimeout(() => process.exit(0), 2000).unref();

@@ -6,11 +6,14 @@
 #     for a request no experiment matches (pass-through), and with 1,000 loaded for each fault.
 # Two phases: throughput (closed loop, as fast as the server answers) and latency at a fixed
 # rate (half of the bare server's throughput). Every run is bounded in time (-z) and count (-n).
-# Prints the README tables. Total runtime about two minutes.
+# Prints the README tables. Total runtime about four minutes.
 #
 # Usage: bench/authz-grpc.sh
 # Tuning (environment): BENCH_DURATION (3s), BENCH_WARMUP (1s), BENCH_CONCURRENCY (16),
-#   BENCH_LOG_LEVEL (info: fault decisions are logged, as in production), BENCH_OUT.
+#   BENCH_ROUNDS (5), BENCH_LOG_LEVEL (info: fault decisions are logged, as in production),
+#   BENCH_NODE_OPTIONS (the V8 heap bounds recommended for the authz-server, for both servers),
+#   BENCH_PIN (1: servers on CPU 0, ghz on CPU 1 with GOMAXPROCS=1, when there are 2+ CPUs),
+#   BENCH_OUT.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +28,14 @@ duration="${BENCH_DURATION:-3s}"
 warmup="${BENCH_WARMUP:-1s}"
 concurrency="${BENCH_CONCURRENCY:-16}"
 log_level="${BENCH_LOG_LEVEL:-info}"
+rounds="${BENCH_ROUNDS:-5}"
+export NODE_OPTIONS="${BENCH_NODE_OPTIONS:---max-old-space-size=96 --max-semi-space-size=4}"
+server_cpu=()
+ghz_cpu=()
+if [[ "${BENCH_PIN:-1}" == 1 ]] && command -v taskset >/dev/null 2>&1 && (($(nproc) >= 2)); then
+  server_cpu=(taskset -c 0)
+  ghz_cpu=(env GOMAXPROCS=1 taskset -c 1)
+fi
 out="${BENCH_OUT:-$root/.cache/bench/authz-$(date +%Y%m%d-%H%M%S)}"
 max_requests=500000
 # Hard bound on any single ghz run, whatever happens.
@@ -55,6 +66,7 @@ say "results in $out"
 node bench/authz-fixtures.ts "$out" >/dev/null
 
 pids=()
+declare -A pid_of
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -71,10 +83,11 @@ start() {
     cat >/dev/null
   ) &
   pids+=("$!")
+  pid_of[$name]=$!
 }
-start bare node bench/bare-server.ts 0
+start bare "${server_cpu[@]}" node bench/bare-server.ts 0
 for n in 1 100 1000; do
-  start "authz-$n" node bin/token-chaos.ts authz --experiments "$out/exp-$n" \
+  start "authz-$n" "${server_cpu[@]}" node bin/token-chaos.ts authz --experiments "$out/exp-$n" \
     --grpc-port 0 --http-port 0 --metrics-port 0 --log-level "$log_level"
 done
 
@@ -104,7 +117,7 @@ request() {
 ghz_run() {
   local p="$1" data="$2"
   shift 2
-  timeout "$hard_limit" "$ghz" --insecure \
+  timeout "$hard_limit" "${ghz_cpu[@]}" "$ghz" --insecure \
     --proto proto/envoy/service/auth/v3/external_auth.proto --import-paths proto \
     --call envoy.service.auth.v3.Authorization.Check -d "$data" \
     --connections 1 -c "$concurrency" --count-errors "$@" "127.0.0.1:$p"
@@ -112,51 +125,58 @@ ghz_run() {
 rps_of() {
   node -e 'process.stdout.write(String(Math.round(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).rps)))' "$1"
 }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+clk_tck="$(getconf CLK_TCK)"
 # run LABEL SERVER EXPERIMENTS SCENARIO PHASE [ghz flags...]
 # A warm-up bounded by time measures the pace; the measured run is then bounded by count
 # (about BENCH_DURATION at that pace), so no request is cut off mid-flight when time runs out,
-# and `timeout` bounds it in time as well.
+# and `timeout` bounds it in time as well. Around the measured run it records the server's CPU
+# time (from /proc: what a check costs, whatever else the machine runs) and, for the
+# authz-server, its own decision-time histogram.
 run() {
   local label="$1" server="$2" experiments="$3" scenario="$4" phase="$5"
   shift 5
-  local data n
+  local data n t0 t1 pid="${pid_of[$server]}"
   data="$(request "$scenario")"
   ghz_run "${port[$server]}" "$data" -z "$warmup" "$@" -O json >"$out/$label.warmup.json"
   n=$(($(rps_of "$out/$label.warmup.json") * ${duration%s}))
   ((n < 500)) && n=500
   ((n > max_requests)) && n=$max_requests
+  node bench/server-probe.ts "$out/$server.port" hist >"$out/$label.hist0.json"
+  t0="$(cpu_ticks "$pid")"
   ghz_run "${port[$server]}" "$data" -n "$n" "$@" -O json >"$out/$label.json"
+  t1="$(cpu_ticks "$pid")"
+  node bench/server-probe.ts "$out/$server.port" hist >"$out/$label.hist1.json"
   local target="authz-server"
   [[ "$server" == bare ]] && target="bare"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$experiments" "$scenario" "$phase" >>"$out/runs.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$target" "$experiments" "$scenario" "$phase" \
+    "$(awk -v a="$t0" -v b="$t1" -v h="$clk_tck" 'BEGIN { print (b - a) / h }')" >>"$out/runs.tsv"
   say "$label: $(rps_of "$out/$label.json") requests/s"
 }
 
-run max-bare bare - pass-through max
-for n in 1 100 1000; do run "max-pass-$n" "authz-$n" "$n" pass-through max; done
+# The comparison that matters most, interleaved over rounds so that the machine's other load
+# falls on all of them alike.
+for round in $(seq 1 "$rounds"); do
+  run "max-bare-r$round" bare - pass-through max
+  for n in 1 100 1000; do run "max-pass-$n-r$round" "authz-$n" "$n" pass-through max; done
+done
 for scenario in expire-edge expire-upstream revoke scope-edge scope-upstream tamper \
   corrupt-signature rotate malformed strip delay-20ms error deny; do
   run "max-$scenario" authz-1000 1000 "$scenario" max
 done
 
-rate="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).rps; process.stdout.write(String(Math.max(100, Math.floor(r / 2))))' "$out/max-bare.json")"
+rate="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).rps; process.stdout.write(String(Math.max(100, Math.floor(r / 2))))' "$out/max-bare-r1.json")"
 say "fixed-rate phase at $rate requests/s"
 run rate-bare bare - pass-through rate -r "$rate"
 for n in 1 100 1000; do run "rate-pass-$n" "authz-$n" "$n" pass-through rate -r "$rate"; done
-# Delay accuracy: a 20 ms delay at a rate the concurrency can hold without queueing.
+# Delay accuracy: a 20 ms delay at a rate the concurrency holds without queueing.
 run rate-delay-20ms authz-1000 1000 delay-20ms rate -r 400
 
 # Resident memory of each authz-server after its runs, from its own /metrics.
 : >"$out/memory.tsv"
 for n in 1 100 1000; do
-  node -e '
-    const fs = require("fs");
-    const { metrics } = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).listening;
-    fetch(`http://127.0.0.1:${metrics}/metrics`).then((r) => r.text()).then((t) => {
-      const m = t.match(/^process_resident_memory_bytes (\S+)/m);
-      process.stdout.write(`${process.argv[2]}\t${m ? Math.round(Number(m[1]) / 1048576) : "?"}\n`);
-    });' "$out/authz-$n.port" "$n" >>"$out/memory.tsv"
+  printf '%s\t%s\n' "$n" "$(node bench/server-probe.ts "$out/authz-$n.port" rss)" >>"$out/memory.tsv"
 done
 
 node bench/ghz-report.ts "$out" | tee "$out/report.md"
-say "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), concurrency $concurrency, $duration per run"
+say "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); concurrency $concurrency, $duration per run, $rounds rounds; pinned: ${server_cpu[*]:-no}; NODE_OPTIONS=$NODE_OPTIONS"

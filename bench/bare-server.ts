@@ -17,6 +17,7 @@ const impl: UntypedServiceImplementation = {
   Check: (_call: unknown, callback: (err: null, value: Buffer) => void) => callback(null, ok),
 };
 
+// The same server options as the authz-server.
 const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
 server.addService(definition, impl);
 server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, bound) => {

@@ -235,6 +235,11 @@ async function main(): Promise<void> {
       },
     };
     console.log(JSON.stringify(result, null, 2));
+    if (process.argv.includes("--heap-spaces")) {
+      for (const line of metricsText.split("\n")) {
+        if (line.startsWith("nodejs_heap_space_size_used_bytes")) console.log(line);
+      }
+    }
     console.log(
       `${COUNT} experiments: applied in ${(appliedMs / 1000).toFixed(1)} s; plan with all of them ${planMs === undefined ? "NOT published" : `${(planMs / 1000).toFixed(1)} s`}; every phase in status ${phasesMs === undefined ? "NOT reached" : `${(phasesMs / 1000).toFixed(1)} s`} after the first apply; operator RSS peak ${result.operatorRssMiB.peak} MiB, settled ${result.operatorRssMiB.settled} MiB (budget 150 MiB)`,
     );

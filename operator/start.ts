@@ -79,8 +79,10 @@ export interface OperatorHandle {
   stop(): Promise<void>;
 }
 
+/** Pod name (or host name), pid and a random suffix: unique even across restarts in one pod. */
 export function defaultIdentity(): string {
-  return `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const base = process.env.POD_NAME || hostname();
+  return `${base}_${process.pid}_${randomBytes(3).toString("hex")}`;
 }
 
 export async function startOperator(opts: OperatorOptions): Promise<OperatorHandle> {
@@ -112,6 +114,7 @@ export async function startOperator(opts: OperatorOptions): Promise<OperatorHand
     experimentSource(kc, opts.namespace),
     (e) => {
       if (e.type === "DELETED") reconciler.forget(e.key);
+      else reconciler.observed(e.key, e.obj);
       metrics.cached.set({ resource: "tokenchaosexperiments" }, experiments.size);
       queue.add(e.key);
       publisher.request();

@@ -124,6 +124,12 @@ export class ExperimentReconciler {
     }
   }
 
+  /** The watch delivered a newer object: a status this replica wrote is now in the cache. */
+  observed(key: string, obj: TokenChaosExperiment | undefined): void {
+    const w = this.written.get(key);
+    if (w !== undefined && w.fromRv !== obj?.metadata.resourceVersion) this.written.delete(key);
+  }
+
   /** On losing leadership: this replica no longer reports phases. */
   resetPhases(): void {
     for (const key of [...this.phases.keys()]) this.setPhase(key, undefined);

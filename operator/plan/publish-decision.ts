@@ -60,3 +60,19 @@ export function publishDelay(
   const due = Math.min(lastRequestMs + debounceMs, firstRequestMs + maxDelayMs);
   return Math.max(0, due - nowMs);
 }
+
+/**
+ * Whether a new plan can be made by filtering the last compiled one: true when no experiment
+ * was added or changed since (every current stamp is one the last compile saw) and no window
+ * edge has passed. Removals (delete, pause, abort) then cost nothing to publish.
+ */
+export function onlyRemovals(
+  lastStamps: ReadonlyMap<string, string> | undefined,
+  current: ReadonlyMap<string, string>,
+  lastNextEdgeMs: number,
+  nowMs: number,
+): boolean {
+  if (lastStamps === undefined || nowMs >= lastNextEdgeMs) return false;
+  for (const [key, stamp] of current) if (lastStamps.get(key) !== stamp) return false;
+  return true;
+}

@@ -13,7 +13,13 @@ import type { OperatorMetrics } from "../observability/metrics.ts";
 import { backoffDelay } from "../queue/backoff.ts";
 import { errText } from "../watch/list-watcher.ts";
 import type { ConfigMapPlanStore } from "./configmap-store.ts";
-import { decideWrite, nextVersion, PLAN_VALIDITY_MS, publishDelay } from "./publish-decision.ts";
+import {
+  decideWrite,
+  nextVersion,
+  onlyRemovals,
+  PLAN_VALIDITY_MS,
+  publishDelay,
+} from "./publish-decision.ts";
 
 export interface PlanInputs {
   /** Experiments that belong in the plan right now, keyed by namespace/name. */
@@ -223,16 +229,9 @@ export class PlanPublisher {
       return { plan, rejected: 0 };
     }
     const last = this.compiled;
-    let onlyRemovals = last !== undefined && now < last.nextEdgeMs;
-    if (onlyRemovals && last !== undefined) {
-      for (const [key, obj] of inputs.experiments) {
-        if (last.stamps.get(key) !== stamp(obj)) {
-          onlyRemovals = false;
-          break;
-        }
-      }
-    }
-    if (onlyRemovals && last !== undefined) {
+    const stamps = new Map<string, string>();
+    for (const [key, obj] of inputs.experiments) stamps.set(key, stamp(obj));
+    if (last !== undefined && onlyRemovals(last.stamps, stamps, last.nextEdgeMs, now)) {
       return {
         plan: {
           ...last.plan,
@@ -255,8 +254,6 @@ export class PlanPublisher {
       const edge = windowPosition(e.windows, now).nextEdgeMs;
       if (edge !== undefined && edge < nextEdgeMs) nextEdgeMs = edge;
     }
-    const stamps = new Map<string, string>();
-    for (const [key, obj] of inputs.experiments) stamps.set(key, stamp(obj));
     this.compiled = { plan, stamps, nextEdgeMs };
     this.scheduleEdge(nextEdgeMs);
     return { plan, rejected: problems.size };

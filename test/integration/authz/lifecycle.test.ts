@@ -4,6 +4,9 @@
 // bound they are cancelled and close() still returns.
 
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
@@ -103,24 +106,39 @@ describe("health and shutdown", () => {
   });
 
   it("past the drain bound, held checks are cancelled and close() returns", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "token-chaos-drain-"));
+    await writeFile(
+      join(dir, "slow.yaml"),
+      `apiVersion: chaos.tokenchaos.dev/v1alpha1
+kind: TokenChaosExperiment
+metadata: {name: slow, namespace: shop}
+spec:
+  target: {hosts: [slow.shop.test]}
+  faults: [{type: delay, delay: {ms: 2000}}]
+  schedule: {duration: 1h}
+`,
+    );
     const server = await startAuthzServer({
       grpcPort: 0,
-      experiments: FIXTURES,
+      experiments: dir,
       logLevel: "silent",
       drainTimeoutMs: 40,
     });
     const client = envoyAuthzClient(`127.0.0.1:${server.grpcPort}`);
     try {
-      const inFlight = client.check(delayed, 3000);
-      await new Promise((r) => setTimeout(r, 30));
+      const inFlight = client.check({ host: "slow.shop.test", path: "/", headers: {} }, 5000);
+      await new Promise((r) => setTimeout(r, 100));
       const t0 = performance.now();
       await server.close();
       const took = performance.now() - t0;
-      assert.ok(took < 140, `close took ${took.toFixed(0)} ms, bound 40 ms`);
+      // Well before the 2 s delay would have answered the check.
+      assert.ok(took < 1000, `close took ${took.toFixed(0)} ms, bound 40 ms`);
       const r = await inFlight;
       assert.ok(r.error !== undefined, "the held check was cancelled");
+      assert.ok(r.ms < 1500, `the held check ended after ${r.ms.toFixed(0)} ms`);
     } finally {
       client.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

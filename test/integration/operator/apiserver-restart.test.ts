@@ -1,10 +1,12 @@
 // kube-apiserver killed and started again (same etcd) while an experiment runs: the operator
 // rides it out, resumes its watches, and converges on every change; the plan keeps absolute
 // windows, so the data plane enforces the last good plan only inside them meanwhile.
+// It runs on a cluster of its own, so the restart cannot disturb other test files.
 
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { createTestNamespace, restartApiServer } from "../../support/cluster.ts";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { adminKubeConfig, restartApiServer } from "../../support/cluster.ts";
 import {
   createExperiment,
   deleteExperiment,
@@ -17,15 +19,20 @@ import {
   startTestOperator,
   waitFor,
 } from "./harness.ts";
+import { usePrivateCluster } from "./private-cluster.ts";
 
 describe("operator: kube-apiserver restart", () => {
   let ns = "";
   let opNs = "";
 
   before(async () => {
+    await usePrivateCluster("op-restart");
     await installCrd();
-    ns = await createTestNamespace("op-restart");
-    opNs = await createTestNamespace("op-restart-sys");
+    // The whole cluster goes away after the file, namespaces included.
+    const core = adminKubeConfig().makeApiClient(CoreV1Api);
+    ns = "op-restart";
+    opNs = "op-restart-sys";
+    for (const name of [ns, opNs]) await core.createNamespace({ body: { metadata: { name } } });
     await startTestOperator({ namespace: ns, operatorNamespace: opNs });
   });
 

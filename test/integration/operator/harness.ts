@@ -40,7 +40,7 @@ export function installCrd(): Promise<void> {
       "--server-side",
       "--force-conflicts",
       "-f",
-      process.env.TOKEN_CHAOS_TEST_CRDS ?? `${ROOT}crds/`,
+      `${ROOT}crds/`,
     ]);
     if (applied.code !== 0) throw new Error(`kubectl apply crds/ failed: ${applied.stderr}`);
     const waited = await kubectl([

@@ -5,6 +5,7 @@ import { decodePlan, encodePlan } from "../../../operator/plan/plan-codec.ts";
 import {
   decideWrite,
   nextVersion,
+  onlyRemovals,
   PLAN_REFRESH_MARGIN_MS,
   PLAN_VALIDITY_MS,
   publishDelay,
@@ -104,5 +105,25 @@ describe("plan codec", () => {
 
   it("rejects what is not a plan", () => {
     assert.throws(() => decodePlan(Buffer.from("nope").toString("base64")));
+  });
+});
+
+describe("onlyRemovals", () => {
+  const last = new Map([
+    ["a/x", "u1/1"],
+    ["a/y", "u2/3"],
+  ]);
+
+  it("allows filtering the last compiled plan when experiments only went away", () => {
+    assert.equal(onlyRemovals(last, new Map([["a/x", "u1/1"]]), 5000, 1000), true);
+    assert.equal(onlyRemovals(last, new Map(), 5000, 1000), true);
+  });
+
+  it("needs a full compile for an addition, an edit, a recreation or a passed window edge", () => {
+    assert.equal(onlyRemovals(last, new Map([["a/z", "u3/1"]]), 5000, 1000), false);
+    assert.equal(onlyRemovals(last, new Map([["a/y", "u2/4"]]), 5000, 1000), false);
+    assert.equal(onlyRemovals(last, new Map([["a/x", "u9/1"]]), 5000, 1000), false);
+    assert.equal(onlyRemovals(last, new Map([["a/x", "u1/1"]]), 5000, 5000), false);
+    assert.equal(onlyRemovals(undefined, new Map(), 5000, 1000), false);
   });
 });
