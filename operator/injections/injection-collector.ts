@@ -56,6 +56,7 @@ export class InjectionCollector {
   private busy = false;
   private readonly opts: CollectorOptions;
   private readonly discovery: DiscoveryV1Api;
+  private readonly lastByTarget = new Map<string, LabelledSample[]>();
 
   constructor(opts: CollectorOptions) {
     this.opts = opts;
@@ -97,13 +98,19 @@ export class InjectionCollector {
         targets.map(async (t) => {
           try {
             const res = await fetch(`http://${t}/metrics`, { signal: AbortSignal.timeout(2000) });
-            return res.ok ? parseMetricsText(await res.text()) : [];
+            if (!res.ok) throw new Error(`HTTP ${res.status}`);
+            const samples = parseMetricsText(await res.text());
+            this.lastByTarget.set(t, samples);
+            return samples;
           } catch (err) {
+            // A replica that misses one scrape keeps its last counts, so totals never dip.
             this.opts.log.debug({ target: t, err: errText(err) }, "scrape failed");
-            return [];
+            return this.lastByTarget.get(t) ?? [];
           }
         }),
       );
+      for (const t of this.lastByTarget.keys())
+        if (!targets.includes(t)) this.lastByTarget.delete(t);
       return results.flat();
     }
     if (this.opts.prometheusUrl !== undefined) {

@@ -116,7 +116,7 @@ export class OperatorMetrics {
     });
     this.relists = new Counter({
       name: "token_chaos_operator_relists_total",
-      help: "Full relists by resource and reason (start, gone, stall, error)",
+      help: "Full relists by resource and reason (start, gone, stalled, error)",
       labelNames: ["resource", "reason"],
       registers,
     });

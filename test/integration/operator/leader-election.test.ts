@@ -70,6 +70,17 @@ describe("operator: leader election", () => {
       100,
     );
     assert.equal(metricValue(await follower.metrics(), "token_chaos_leader"), 0);
+    // Both are live and ready: a follower is ready to take over at once.
+    for (const op of [leader, follower]) {
+      const port = await op.metricsPort;
+      for (const path of ["/healthz", "/readyz"]) {
+        assert.equal(
+          (await fetch(`http://127.0.0.1:${port}${path}`)).status,
+          200,
+          `${op.identity} ${path}`,
+        );
+      }
+    }
 
     await createExperiment(example("missing-token.yaml", ns, "ha"));
     await waitFor(

@@ -152,6 +152,31 @@ describe("operator: experiment lifecycle", () => {
         (await getExperiment(ns, "missing-token"))?.status?.phase === "Running" ? true : undefined,
       WITHIN_MS,
     );
+
+    // The same transition again within the dedup period: one Event whose series counts both.
+    await patchExperiment(ns, "missing-token", { spec: { paused: true } });
+    const series = await waitFor(
+      "a Paused event with series.count 2",
+      async () =>
+        (await eventsFor(ns, "missing-token")).find(
+          (x) => x.reason === "Paused" && (x.series?.count ?? 1) >= 2,
+        ),
+      5000,
+      100,
+    );
+    assert.equal(
+      (await eventsFor(ns, "missing-token")).filter((x) => x.reason === "Paused").length,
+      1,
+    );
+    assert.match(String(series.value.series?.lastObservedTime), /\d{2}:\d{2}:\d{2}/);
+    await patchExperiment(ns, "missing-token", { spec: { paused: false } });
+    await waitFor("back in the plan", async () => planEntry(await readPlan(opNs), id), WITHIN_MS);
+    await waitFor(
+      "Running again",
+      async () =>
+        (await getExperiment(ns, "missing-token"))?.status?.phase === "Running" ? true : undefined,
+      WITHIN_MS,
+    );
   });
 
   it("deleting removes the experiment from the plan within 1 s", async () => {
