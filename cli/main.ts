@@ -12,15 +12,34 @@ export interface Subcommand {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
-type Loader = () => Promise<Subcommand>;
+interface Entry {
+  /** One line for `token-chaos --help`; kept here so help never loads the subcommand. */
+  summary: string;
+  load: () => Promise<Subcommand>;
+}
 
 /** Registry of subcommands; each entry loads its module lazily. */
-export const SUBCOMMANDS: Record<string, Loader> = {
-  authz: async () => (await import("../authz-server/cli.ts")).authzCommand,
-  operator: async () => (await import("../operator/cli.ts")).operatorCommand,
-  halt: async () => (await import("../operator/halt-cli.ts")).haltCommand,
-  resume: async () => (await import("../operator/halt-cli.ts")).resumeCommand,
-  validate: async () => (await import("./validate.ts")).validateCommand,
+export const SUBCOMMANDS: Record<string, Entry> = {
+  authz: {
+    summary: "run the ext_authz server (gRPC + HTTP) from YAML files or the operator's plan",
+    load: async () => (await import("../authz-server/cli.ts")).authzCommand,
+  },
+  operator: {
+    summary: "run the controller that turns experiments into the published plan",
+    load: async () => (await import("../operator/cli.ts")).operatorCommand,
+  },
+  halt: {
+    summary: "stop every experiment at once (the safety lever)",
+    load: async () => (await import("../operator/halt-cli.ts")).haltCommand,
+  },
+  resume: {
+    summary: "lift a halt",
+    load: async () => (await import("../operator/halt-cli.ts")).resumeCommand,
+  },
+  validate: {
+    summary: "check experiment manifests offline with the API server's rules",
+    load: async () => (await import("./validate.ts")).validateCommand,
+  },
 };
 
 export function usage(): string {
@@ -31,7 +50,7 @@ export function usage(): string {
     "Token-aware chaos for Kubernetes: inject API token failures through Envoy ext_authz.",
     "",
     "Commands:",
-    ...names.map((n) => `  ${n}`),
+    ...names.map((n) => `  ${n.padEnd(10)} ${SUBCOMMANDS[n]?.summary ?? ""}`),
     "",
     "Run 'token-chaos <command> --help' for a command's options.",
   ];
@@ -44,11 +63,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  const load = SUBCOMMANDS[name];
-  if (load === undefined) {
+  const entry = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (entry === undefined) {
     io.stderr.write(`token-chaos: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  const cmd = await load();
+  const cmd = await entry.load();
   return cmd.run(rest, io);
 }
