@@ -8,7 +8,7 @@ INTEGRATION_TESTS := 'test/integration/**/*.test.ts'
 # End to end through real nginx and Caddy (Debian packages) and the gRPC API; no cluster needed.
 E2E_TESTS := 'test/e2e/*.test.ts'
 
-.PHONY: all deps test lint format typecheck unit integration e2e cluster cluster-down cluster-build bench demo clean
+.PHONY: all deps build test lint format typecheck unit integration e2e cluster cluster-down cluster-build bench demo clean
 
 all: test
 
@@ -27,6 +27,16 @@ format: deps
 
 typecheck: deps
 	tsc --noEmit -p tsconfig.json
+
+# JavaScript compiled ahead of time into dist/ (git-ignored): what the image runs. It starts
+# faster and uses less memory than the .ts sources run through Node's type stripping. The
+# authz-server loads proto/ relative to its own module, so the protos go next to the code.
+# BUILD_DIR moves the output (the build test compiles into a temporary folder).
+BUILD_DIR ?= dist
+build: deps
+	rm -rf $(BUILD_DIR)
+	tsc -p tsconfig.build.json --outDir $(BUILD_DIR)
+	cp -R proto $(BUILD_DIR)/proto
 
 unit: deps
 	$(NODE_TEST) $(UNIT_TESTS)
@@ -57,4 +67,4 @@ cluster-down:
 	test/cluster/down.sh
 
 clean:
-	rm -rf .cache test/.run
+	rm -rf .cache test/.run dist

@@ -23,7 +23,6 @@ import { createForwardAuthHandler, type HttpFlavor } from "./http/forward-auth.t
 import { JwksFetcher } from "./jwks-fetcher.ts";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.ts";
 import { type AuthzMetrics, createMetrics } from "./observability/metrics.ts";
-import { ConfigMapSource } from "./plan-source/configmap.ts";
 import { DEFAULT_PLAN_CONFIGMAP } from "./plan-source/plan-codec.ts";
 import type { PlanSink, PlanSource } from "./plan-source/plan-source.ts";
 import { YamlFilesSource } from "./plan-source/yaml-files.ts";
@@ -110,9 +109,14 @@ async function makeSource(opts: AuthzServerOptions, logger: Logger): Promise<Pla
     });
   }
   if (opts.planConfigMap !== undefined) {
+    // Loaded only here: the Kubernetes client is most of the process's memory, and the
+    // standalone mode never needs it.
+    const [{ KubeConfig }, { ConfigMapSource }] = await Promise.all([
+      import("@kubernetes/client-node"),
+      import("./plan-source/configmap.ts"),
+    ]);
     let kc = opts.kubeConfig;
     if (kc === undefined) {
-      const { KubeConfig } = await import("@kubernetes/client-node");
       kc = new KubeConfig();
       kc.loadFromDefault();
     }

@@ -2,12 +2,15 @@
 // until every one has its phase in status and the published plan carries them all, and the
 // operator's resident memory (its own process, from /proc).
 //
-//   test/cluster/with-cluster.sh node bench/operator-1000.ts [--count N]
+//   test/cluster/with-cluster.sh node bench/operator-1000.ts [--count N] [--from dist|src]
 //   (or with TOKEN_CHAOS_KUBECONFIG pointing at a cluster that has crds/ applied)
+//
+// --from dist runs the operator from the JavaScript of `make build` (as the image does), --from
+// src from the .ts sources through Node's type stripping; the default is dist when it is built.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
@@ -31,6 +34,18 @@ const DEADLINE_MS = 180_000;
 const optArg = process.argv.indexOf("--node-options");
 const nodeOptions = optArg > 0 ? (process.argv[optArg + 1] ?? "").split(" ").filter(Boolean) : [];
 if (process.argv.includes("--snapshot")) nodeOptions.push("--heapsnapshot-signal=SIGUSR2");
+const DIST_BIN = `${ROOT}dist/bin/token-chaos.js`;
+const fromArg = process.argv.indexOf("--from");
+const FROM = fromArg > 0 ? process.argv[fromArg + 1] : existsSync(DIST_BIN) ? "dist" : "src";
+if (FROM !== "dist" && FROM !== "src") {
+  console.error(`--from must be dist or src, not ${FROM}`);
+  process.exit(2);
+}
+if (FROM === "dist" && !existsSync(DIST_BIN)) {
+  console.error(`${DIST_BIN} is missing: run make build first`);
+  process.exit(2);
+}
+const OPERATOR_BIN = FROM === "dist" ? DIST_BIN : `${ROOT}bin/token-chaos.ts`;
 
 const kubeconfig = process.env.TOKEN_CHAOS_KUBECONFIG;
 if (!kubeconfig) {
@@ -120,7 +135,7 @@ async function main(): Promise<void> {
     process.execPath,
     [
       ...nodeOptions,
-      `${ROOT}bin/token-chaos.ts`,
+      OPERATOR_BIN,
       "operator",
       "--kubeconfig",
       kubeconfig as string,
@@ -219,6 +234,7 @@ async function main(): Promise<void> {
         Number(new RegExp(`^${name} (\\S+)`, "m").exec(metricsText)?.[1] ?? Number.NaN) / 1048576,
       );
     const result = {
+      from: FROM,
       experiments: COUNT,
       namespaces: NAMESPACES,
       applyMs: Math.round(appliedMs),
@@ -245,7 +261,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `${COUNT} experiments: applied in ${(appliedMs / 1000).toFixed(1)} s; plan with all of them ${planMs === undefined ? "NOT published" : `${(planMs / 1000).toFixed(1)} s`}; every phase in status ${phasesMs === undefined ? "NOT reached" : `${(phasesMs / 1000).toFixed(1)} s`} after the first apply; operator RSS peak ${result.operatorRssMiB.peak} MiB, ${result.operatorRssMiB.after5s} MiB 5 s after, ${result.operatorRssMiB.settled} MiB 30 s after (budget 150 MiB)`,
+      `${COUNT} experiments (operator from ${FROM}): applied in ${(appliedMs / 1000).toFixed(1)} s; plan with all of them ${planMs === undefined ? "NOT published" : `${(planMs / 1000).toFixed(1)} s`}; every phase in status ${phasesMs === undefined ? "NOT reached" : `${(phasesMs / 1000).toFixed(1)} s`} after the first apply; operator RSS peak ${result.operatorRssMiB.peak} MiB, ${result.operatorRssMiB.after5s} MiB 5 s after, ${result.operatorRssMiB.settled} MiB 30 s after (budget 150 MiB)`,
     );
     if (planMs === undefined || phasesMs === undefined || result.operatorRssMiB.peak > 150)
       process.exitCode = 1;

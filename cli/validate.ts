@@ -4,9 +4,9 @@
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadAllYaml } from "@kubernetes/client-node";
 import { KIND } from "../api/v1alpha1/types.ts";
 import { formatProblem, validateExperiment } from "../api/v1alpha1/validate.ts";
+import { loadYamlDocuments } from "../api/yaml.ts";
 import type { CliIo, Subcommand } from "./main.ts";
 
 const HELP = `Usage: token-chaos validate FILE|DIR...
@@ -41,7 +41,7 @@ export function splitDocuments(text: string): string[] {
   return docs;
 }
 
-/** Date values (from YAML timestamps or client-node's metadata) back to the strings the API sees. */
+/** Date values (from YAML timestamps) back to the strings the API sees. */
 function plain(v: unknown): unknown {
   if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.toISOString() : String(v);
   if (Array.isArray(v)) return v.map(plain);
@@ -76,7 +76,7 @@ function checkFile(file: string, text: string, io: CliIo, totals: Totals): void 
   for (const chunk of splitDocuments(text)) {
     let loaded: unknown[];
     try {
-      loaded = loadAllYaml(chunk);
+      loaded = loadYamlDocuments(chunk);
     } catch (e) {
       n++;
       totals.invalid++;

@@ -9,11 +9,11 @@
 
 import { type Dirent, type FSWatcher, promises as fsp, watch } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { loadAllYaml } from "@kubernetes/client-node";
 import { compilePlan } from "../../api/plan/compile.ts";
 import type { CompiledPlan } from "../../api/plan/types.ts";
 import { KIND, type TokenChaosExperiment } from "../../api/v1alpha1/types.ts";
 import { formatProblem, validateExperiment } from "../../api/v1alpha1/validate.ts";
+import { loadYamlDocuments } from "../../api/yaml.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { PlanSink, PlanSource } from "./plan-source.ts";
 
@@ -48,14 +48,14 @@ function isManifestName(name: string): boolean {
 function yamlDocuments(text: string): unknown[] {
   const docs: unknown[] = [];
   for (const chunk of text.split(/^---[ \t]*(?:#.*)?$/m)) {
-    for (const doc of loadAllYaml(chunk)) {
+    for (const doc of loadYamlDocuments(chunk)) {
       if (doc !== null && doc !== undefined) docs.push(doc);
     }
   }
   return docs;
 }
 
-/** Plain JSON, as the API server would store it: class instances flattened, Dates as RFC 3339. */
+/** Plain JSON, as the API server would store it: Dates (YAML timestamps) as RFC 3339. */
 function plain(doc: unknown): unknown {
   return JSON.parse(JSON.stringify(doc));
 }

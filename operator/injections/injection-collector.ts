@@ -5,6 +5,7 @@
 import { DiscoveryV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Injections } from "../../api/v1alpha1/types.ts";
 import type { Logger } from "../observability/log.ts";
+import { PeriodicTask } from "../periodic-task.ts";
 import { vectorQuery } from "../prometheus/instant-query.ts";
 import { errText } from "../watch/list-watcher.ts";
 import {
@@ -52,14 +53,14 @@ export async function metricsTargets(api: DiscoveryV1Api, svc: AuthzService): Pr
 }
 
 export class InjectionCollector {
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
   private readonly opts: CollectorOptions;
+  private readonly task: PeriodicTask;
   private readonly discovery: DiscoveryV1Api;
   private readonly lastByTarget = new Map<string, LabelledSample[]>();
 
   constructor(opts: CollectorOptions) {
     this.opts = opts;
+    this.task = new PeriodicTask(opts.intervalMs, () => this.gather());
     this.discovery = opts.kc.makeApiClient(DiscoveryV1Api);
   }
 
@@ -70,24 +71,23 @@ export class InjectionCollector {
   start(): void {
     if (!this.configured) return;
     void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.task.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
+  tick(): Promise<void> {
+    return this.task.run();
+  }
+
+  private async gather(): Promise<void> {
     try {
       const samples = await this.collect();
       if (samples !== undefined) this.opts.onCounts(sumInjections(samples));
     } catch (err) {
       this.opts.log.warn({ err: errText(err) }, "collecting injection counts failed");
-    } finally {
-      this.busy = false;
     }
   }
 

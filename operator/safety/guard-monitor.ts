@@ -7,6 +7,7 @@ import { parseDuration } from "../../api/plan/schedule.ts";
 import type { TokenChaosExperiment } from "../../api/v1alpha1/types.ts";
 import type { AbortRecord } from "../controllers/derive-phase.ts";
 import type { Logger } from "../observability/log.ts";
+import { PeriodicTask } from "../periodic-task.ts";
 import { instantQuery, type QueryOutcome } from "../prometheus/instant-query.ts";
 import { crosses, type SustainState, sustain } from "./threshold.ts";
 
@@ -26,71 +27,68 @@ export interface GuardMonitorOptions {
 
 export class GuardMonitor {
   private readonly states = new Map<string, { stamp: string; state: SustainState }>();
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
   private readonly opts: GuardMonitorOptions;
+  private readonly task: PeriodicTask;
 
   constructor(opts: GuardMonitorOptions) {
     this.opts = opts;
+    this.task = new PeriodicTask(opts.intervalMs, () => this.check());
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.task.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const guarded: Array<[string, TokenChaosExperiment]> = [];
-      for (const [key, obj] of this.opts.running())
-        if (obj.spec?.guard?.prometheus) guarded.push([key, obj]);
-      // One request per distinct query, however many experiments share it.
-      const queries = new Map<string, Promise<QueryOutcome>>();
-      for (const [, obj] of guarded) {
-        const q = obj.spec.guard?.prometheus.query as string;
-        if (!queries.has(q)) queries.set(q, instantQuery(this.opts.prometheusUrl, q));
-      }
-      const live = new Set<string>();
-      for (const [key, obj] of guarded) {
-        live.add(key);
-        const cond = obj.spec.guard?.prometheus;
-        if (cond === undefined) continue;
-        const outcome = await (queries.get(cond.query) as Promise<QueryOutcome>);
-        const stamp = `${obj.metadata.uid}/${obj.metadata.generation}`;
-        const prev = this.states.get(key);
-        const state = prev?.stamp === stamp ? prev.state : {};
-        const forMs = cond.for === undefined ? 0 : (parseDuration(cond.for) ?? 0);
-        const crossed = outcome.ok ? crosses(outcome.values, cond) : undefined;
-        if (!outcome.ok) {
-          this.opts.log.warn(
-            { namespace: obj.metadata.namespace, name: obj.metadata.name, error: outcome.error },
-            "guard query failed",
-          );
-        }
-        const step = sustain(state, crossed, Date.now(), forMs);
-        this.states.set(key, { stamp, state: step.state });
-        if (step.sustained && outcome.ok) {
-          const worst =
-            cond.above !== undefined ? Math.max(...outcome.values) : Math.min(...outcome.values);
-          const bound = cond.above !== undefined ? `above ${cond.above}` : `below ${cond.below}`;
-          this.opts.onBreach(key, {
-            uid: obj.metadata.uid ?? "",
-            generation: obj.metadata.generation,
-            reason: "GuardBreached",
-            message: `guard breached: ${cond.query} = ${worst} (${bound}) for ${cond.for ?? "0s"}`,
-          });
-          this.states.delete(key);
-        }
-      }
-      for (const key of this.states.keys()) if (!live.has(key)) this.states.delete(key);
-    } finally {
-      this.busy = false;
+  tick(): Promise<void> {
+    return this.task.run();
+  }
+
+  private async check(): Promise<void> {
+    const guarded: Array<[string, TokenChaosExperiment]> = [];
+    for (const [key, obj] of this.opts.running())
+      if (obj.spec?.guard?.prometheus) guarded.push([key, obj]);
+    // One request per distinct query, however many experiments share it.
+    const queries = new Map<string, Promise<QueryOutcome>>();
+    for (const [, obj] of guarded) {
+      const q = obj.spec.guard?.prometheus.query as string;
+      if (!queries.has(q)) queries.set(q, instantQuery(this.opts.prometheusUrl, q));
     }
+    const live = new Set<string>();
+    for (const [key, obj] of guarded) {
+      live.add(key);
+      const cond = obj.spec.guard?.prometheus;
+      if (cond === undefined) continue;
+      const outcome = await (queries.get(cond.query) as Promise<QueryOutcome>);
+      const stamp = `${obj.metadata.uid}/${obj.metadata.generation}`;
+      const prev = this.states.get(key);
+      const state = prev?.stamp === stamp ? prev.state : {};
+      const forMs = cond.for === undefined ? 0 : (parseDuration(cond.for) ?? 0);
+      const crossed = outcome.ok ? crosses(outcome.values, cond) : undefined;
+      if (!outcome.ok) {
+        this.opts.log.warn(
+          { namespace: obj.metadata.namespace, name: obj.metadata.name, error: outcome.error },
+          "guard query failed",
+        );
+      }
+      const step = sustain(state, crossed, Date.now(), forMs);
+      this.states.set(key, { stamp, state: step.state });
+      if (step.sustained && outcome.ok) {
+        const worst =
+          cond.above !== undefined ? Math.max(...outcome.values) : Math.min(...outcome.values);
+        const bound = cond.above !== undefined ? `above ${cond.above}` : `below ${cond.below}`;
+        this.opts.onBreach(key, {
+          uid: obj.metadata.uid ?? "",
+          generation: obj.metadata.generation,
+          reason: "GuardBreached",
+          message: `guard breached: ${cond.query} = ${worst} (${bound}) for ${cond.for ?? "0s"}`,
+        });
+        this.states.delete(key);
+      }
+    }
+    for (const key of this.states.keys()) if (!live.has(key)) this.states.delete(key);
   }
 }

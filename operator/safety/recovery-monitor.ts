@@ -4,6 +4,7 @@
 import { parseDuration } from "../../api/plan/schedule.ts";
 import type { TokenChaosExperiment } from "../../api/v1alpha1/types.ts";
 import type { Logger } from "../observability/log.ts";
+import { PeriodicTask } from "../periodic-task.ts";
 import { instantQuery } from "../prometheus/instant-query.ts";
 import { measuringSince, type RecoveryObservation } from "./recovery.ts";
 import { holds, type SustainState, sustain } from "./threshold.ts";
@@ -21,65 +22,57 @@ export interface RecoveryMonitorOptions {
 
 export class RecoveryMonitor {
   private readonly states = new Map<string, { since: number; state: SustainState }>();
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
   private readonly opts: RecoveryMonitorOptions;
+  private readonly task: PeriodicTask;
 
   constructor(opts: RecoveryMonitorOptions) {
     this.opts = opts;
+    this.task = new PeriodicTask(opts.intervalMs, () => this.check());
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.task.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const live = new Set<string>();
-      for (const [key, obj] of this.opts.candidates()) {
-        const cond = obj.spec?.steadyState?.prometheus;
-        const since = measuringSince(obj.status?.recovery);
-        if (cond === undefined || since === undefined) continue;
-        live.add(key);
-        const now = Date.now();
-        const timeoutMs =
-          (obj.spec.steadyState?.timeout && parseDuration(obj.spec.steadyState.timeout)) ||
-          DEFAULT_RECOVERY_TIMEOUT_MS;
-        if (now - since > timeoutMs) {
-          this.opts.onObservation(key, obj.metadata.uid ?? "", { kind: "timedOut", atMs: now });
-          this.states.delete(key);
-          continue;
-        }
-        const prev = this.states.get(key);
-        const state = prev?.since === since ? prev.state : {};
-        const outcome = await instantQuery(this.opts.prometheusUrl, cond.query);
-        const forMs = cond.for === undefined ? 0 : (parseDuration(cond.for) ?? 0);
-        const step = sustain(
-          state,
-          outcome.ok ? holds(outcome.values, cond) : undefined,
-          now,
-          forMs,
-        );
-        this.states.set(key, { since, state: step.state });
-        if (step.sustained && step.state.sinceMs !== undefined) {
-          // Recovered when the condition started holding, not when its `for` elapsed.
-          this.opts.onObservation(key, obj.metadata.uid ?? "", {
-            kind: "recovered",
-            atMs: step.state.sinceMs,
-          });
-          this.states.delete(key);
-        }
+  tick(): Promise<void> {
+    return this.task.run();
+  }
+
+  private async check(): Promise<void> {
+    const live = new Set<string>();
+    for (const [key, obj] of this.opts.candidates()) {
+      const cond = obj.spec?.steadyState?.prometheus;
+      const since = measuringSince(obj.status?.recovery);
+      if (cond === undefined || since === undefined) continue;
+      live.add(key);
+      const now = Date.now();
+      const timeoutMs =
+        (obj.spec.steadyState?.timeout && parseDuration(obj.spec.steadyState.timeout)) ||
+        DEFAULT_RECOVERY_TIMEOUT_MS;
+      if (now - since > timeoutMs) {
+        this.opts.onObservation(key, obj.metadata.uid ?? "", { kind: "timedOut", atMs: now });
+        this.states.delete(key);
+        continue;
       }
-      for (const key of this.states.keys()) if (!live.has(key)) this.states.delete(key);
-    } finally {
-      this.busy = false;
+      const prev = this.states.get(key);
+      const state = prev?.since === since ? prev.state : {};
+      const outcome = await instantQuery(this.opts.prometheusUrl, cond.query);
+      const forMs = cond.for === undefined ? 0 : (parseDuration(cond.for) ?? 0);
+      const step = sustain(state, outcome.ok ? holds(outcome.values, cond) : undefined, now, forMs);
+      this.states.set(key, { since, state: step.state });
+      if (step.sustained && step.state.sinceMs !== undefined) {
+        // Recovered when the condition started holding, not when its `for` elapsed.
+        this.opts.onObservation(key, obj.metadata.uid ?? "", {
+          kind: "recovered",
+          atMs: step.state.sinceMs,
+        });
+        this.states.delete(key);
+      }
     }
+    for (const key of this.states.keys()) if (!live.has(key)) this.states.delete(key);
   }
 }

@@ -82,7 +82,16 @@ start() {
   # Background jobs of a non-interactive shell ignore SIGINT, so Ctrl-C in the caller leaves
   # teardown to the caller's trap instead of killing the servers half-way.
   nohup "$bin" "$@" >>"$cluster_dir/$name.log" 2>&1 </dev/null &
-  printf '%s\n' "$!" >"$cluster_dir/$name.pid"
+  local pid=$!
+  printf '%s\n' "$pid" >"$cluster_dir/$name.pid"
+  # Until nohup has exec'd the binary, /proc shows nohup's command line and `alive` would call
+  # the new process dead; wait (bounded) for the exec so later probes see the real binary.
+  local deadline=$(($(now_ms) + 5000))
+  until alive "$name"; do
+    kill -0 "$pid" 2>/dev/null || return 0
+    (($(now_ms) < deadline)) || return 0
+    sleep 0.02
+  done
 }
 
 # wait_for NAME WHAT COMMAND...: polls COMMAND until it succeeds, NAME dies or the bound passes.

@@ -7,11 +7,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { CLIENT_NODE_LOADED } from "../../support/client-node-tripwire.ts";
 import { envoyAuthzClient } from "../../support/envoy-authz-client.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = `${ROOT}bin/token-chaos.ts`;
 const FIXTURES = `${ROOT}test/fixtures/authz/experiments`;
+/** Node options that report any load of @kubernetes/client-node on stderr. */
+const TRIPWIRE = ["--import", `${ROOT}test/support/client-node-tripwire.ts`];
 
 interface Run {
   code: number | null;
@@ -23,8 +26,9 @@ interface Run {
 function start(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
 ): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [BIN, "authz", ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, "authz", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -46,8 +50,8 @@ function start(
   return { child, done };
 }
 
-async function run(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
-  return start(args, env).done;
+async function run(args: string[], env?: NodeJS.ProcessEnv, nodeArgs?: string[]): Promise<Run> {
+  return start(args, env, nodeArgs).done;
 }
 
 function listening(port = 0): Promise<Server> {
@@ -111,12 +115,16 @@ describe("token-chaos authz (process)", () => {
   });
 
   it("port 0 from the environment: prints the ports, serves, drains on SIGTERM, exits 0", async () => {
-    const { child, done } = start(["--experiments", FIXTURES], {
-      TOKEN_CHAOS_GRPC_PORT: "0",
-      TOKEN_CHAOS_HTTP_PORT: "0",
-      TOKEN_CHAOS_METRICS_PORT: "0",
-      TOKEN_CHAOS_LOG_LEVEL: "info",
-    });
+    const { child, done } = start(
+      ["--experiments", FIXTURES],
+      {
+        TOKEN_CHAOS_GRPC_PORT: "0",
+        TOKEN_CHAOS_HTTP_PORT: "0",
+        TOKEN_CHAOS_METRICS_PORT: "0",
+        TOKEN_CHAOS_LOG_LEVEL: "info",
+      },
+      TRIPWIRE,
+    );
     let stdout = "";
     const ports = await new Promise<{ grpc: number; http: number; metrics: number }>(
       (resolve, reject) => {
@@ -152,5 +160,19 @@ describe("token-chaos authz (process)", () => {
       .map((l) => JSON.parse(l) as { msg?: string });
     assert.ok(logs.some((l) => l.msg === "shutting down"));
     assert.ok(logs.some((l) => l.msg === "stopped"));
+    // Standalone never loads the Kubernetes client: it would be most of the process's memory.
+    assert.ok(!exit.stderr.includes(CLIENT_NODE_LOADED), exit.stderr);
+  });
+
+  it("loads the Kubernetes client only for the ConfigMap source", async () => {
+    // The same tripwire fires in Kubernetes mode (here it then fails on a missing kubeconfig).
+    const r = await run(
+      ["--plan-configmap", "token-chaos/plan", "--grpc-port", "0"],
+      { KUBECONFIG: `${ROOT}test/fixtures/authz/no-such-kubeconfig` },
+      TRIPWIRE,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no-such-kubeconfig/);
+    assert.ok(r.stderr.includes(CLIENT_NODE_LOADED), r.stderr);
   });
 });

@@ -115,23 +115,23 @@ async function check(client: AuthorizationClient, i: number): Promise<void> {
     .catch(() => undefined);
 }
 
-/** Bounded load: CONCURRENCY workers until MAX_CALLS calls or LOAD_MS have passed. */
+/**
+ * Bounded load: CONCURRENCY workers until MAX_CALLS calls or LOAD_MS have passed. `midway` runs
+ * at half of LOAD_MS by the clock, not from a worker: on a fast machine the calls can all be done
+ * before then, and the change must happen anyway.
+ */
 async function runLoad(client: AuthorizationClient, midway: () => Promise<void>): Promise<number> {
   const end = Date.now() + LOAD_MS;
+  const midwayDone = sleep(LOAD_MS / 2).then(midway);
   let issued = 0;
-  let midwayDone = false;
   const worker = async () => {
     while (issued < MAX_CALLS && Date.now() < end) {
       const i = issued++;
       await check(client, i);
-      if (!midwayDone && Date.now() > end - LOAD_MS / 2) {
-        midwayDone = true;
-        await midway();
-      }
       await sleep(5);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all([...Array.from({ length: CONCURRENCY }, worker), midwayDone]);
   return issued;
 }
 
@@ -235,10 +235,20 @@ describe("dashboard queries and alert expressions on a real Prometheus", () => {
       return r.ok && Number(r.samples[0]?.value[1]) === 2 ? true : undefined;
     });
 
+    // The window annotation needs Prometheus to see the number of active experiments change:
+    // first the starting count scraped, then the count with the late example added.
+    const activeScraped = (n: number) =>
+      until(`Prometheus to scrape ${n} active experiments`, 10_000, async () => {
+        const r = await prom.query("max(token_chaos_active_experiments)");
+        return r.ok && Number(r.samples[0]?.value[1]) === n ? true : undefined;
+      });
+    await activeScraped(STARTING_EXAMPLES.length);
+
     client = authorizationClient(`127.0.0.1:${authz.grpcPort}`);
     calls = await runLoad(client, () =>
       copyFile(join(REPO_ROOT, "examples", LATE_EXAMPLE), join(dir, LATE_EXAMPLE)),
     );
+    await activeScraped(STARTING_EXAMPLES.length + 1);
     // A few more scrapes so the last of the load is in Prometheus.
     await sleep(2500);
   });
