@@ -11,7 +11,8 @@
 # Usage: bench/authz-grpc.sh
 # Tuning (environment): BENCH_DURATION (3s), BENCH_WARMUP (1s), BENCH_CONCURRENCY (16),
 #   BENCH_ROUNDS (5), BENCH_LOG_LEVEL (info: fault decisions are logged, as in production),
-#   BENCH_NODE_OPTIONS (the V8 heap bounds recommended for the authz-server, for both servers),
+#   BENCH_NODE_OPTIONS (default: the V8 flags `token-chaos authz` starts itself with,
+#   AUTHZ_V8_FLAGS in cli/v8-flags.ts, given to both servers so they run on the same heap),
 #   BENCH_PIN (1: servers on CPU 0, ghz on CPU 1 with GOMAXPROCS=1, when there are 2+ CPUs),
 #   BENCH_OUT.
 set -euo pipefail
@@ -29,7 +30,8 @@ warmup="${BENCH_WARMUP:-1s}"
 concurrency="${BENCH_CONCURRENCY:-16}"
 log_level="${BENCH_LOG_LEVEL:-info}"
 rounds="${BENCH_ROUNDS:-5}"
-export NODE_OPTIONS="${BENCH_NODE_OPTIONS:---max-old-space-size=96 --max-semi-space-size=4}"
+authz_v8_flags="$(node -e 'import("./cli/v8-flags.ts").then((m) => process.stdout.write(m.AUTHZ_V8_FLAGS))')"
+export NODE_OPTIONS="${BENCH_NODE_OPTIONS:-$authz_v8_flags}"
 server_cpu=()
 ghz_cpu=()
 if [[ "${BENCH_PIN:-1}" == 1 ]] && command -v taskset >/dev/null 2>&1 && (($(nproc) >= 2)); then

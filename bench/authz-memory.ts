@@ -14,9 +14,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
-import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const GHZ = join(ROOT, ".cache/bin/ghz");
@@ -58,14 +58,20 @@ const requests = JSON.parse(readFileSync(join(out, "requests.json"), "utf8")) as
   unknown
 >;
 
-/** Resident and peak resident memory of a process, in MiB, from /proc/<pid>/status. */
-function memory(pid: number): { rss: number; hwm: number } {
+/**
+ * Resident memory of a process in MiB, from /proc/<pid>/status: all of it (VmRSS), the part
+ * that is the process's own (RssAnon: heap, stacks, buffers; the rest is mapped files, mostly
+ * the node binary's code, shared by every Node process on the machine) and the peak (VmHWM).
+ */
+function memory(pid: number): { rss: number; anon: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+  return { rss: kb("VmRSS") / 1024, anon: kb("RssAnon") / 1024, hwm: kb("VmHWM") / 1024 };
 }
 
-function startServer(size: number): Promise<{ child: ChildProcess; grpc: number; metrics: number }> {
+function startServer(
+  size: number,
+): Promise<{ child: ChildProcess; grpc: number; metrics: number }> {
   const child = spawn(
     process.execPath,
     [
@@ -157,8 +163,10 @@ function ghz(port: number, data: unknown): Promise<number> {
 interface Row {
   size: number;
   idle: number;
+  idleAnon: number;
   peak: number;
   settled: number;
+  settledAnon: number;
   hwm: number;
   rps: number;
 }
@@ -170,15 +178,15 @@ for (const size of sizes) {
   try {
     await ready(metrics);
     await sleep(3000);
-    const idle = memory(pid).rss;
+    const { rss: idle, anon: idleAnon } = memory(pid);
     let peak = idle;
     const sampler = setInterval(() => {
       peak = Math.max(peak, memory(pid).rss);
     }, 100);
     const rps = await ghz(grpc, requests["pass-through"]).finally(() => clearInterval(sampler));
     await sleep(5000);
-    const { rss: settled, hwm } = memory(pid);
-    rows.push({ size, idle, peak, settled, hwm, rps });
+    const { rss: settled, anon: settledAnon, hwm } = memory(pid);
+    rows.push({ size, idle, idleAnon, peak, settled, settledAnon, hwm, rps });
     process.stderr.write(`[memory] ${size} experiments: done\n`);
   } finally {
     child.kill("SIGTERM");
@@ -190,11 +198,11 @@ const mb = (n: number) => n.toFixed(0);
 const lines = [
   `authz-server from ${values.from === undefined ? "the .ts sources" : `${values.from} (compiled)`}; node options: ${nodeOptions.join(" ") || "none"}; TOKEN_CHAOS_V8_FLAGS: ${process.env.TOKEN_CHAOS_V8_FLAGS ?? "(unset: the CLI's default)"}`,
   "",
-  `| experiments | idle MiB | peak under load MiB | settled 5 s after MiB | VmHWM MiB | load rps (${loadSeconds} s, ${CONCURRENCY} concurrent) |`,
+  `| experiments | idle RSS (anon) MiB | peak RSS under load MiB | RSS 5 s after (anon) MiB | VmHWM MiB | load rps (${loadSeconds} s, ${CONCURRENCY} concurrent) |`,
   "|---:|---:|---:|---:|---:|---:|",
   ...rows.map(
     (r) =>
-      `| ${r.size} | ${mb(r.idle)} | ${mb(r.peak)} | ${mb(r.settled)} | ${mb(r.hwm)} | ${r.rps} |`,
+      `| ${r.size} | ${mb(r.idle)} (${mb(r.idleAnon)}) | ${mb(r.peak)} | ${mb(r.settled)} (${mb(r.settledAnon)}) | ${mb(r.hwm)} | ${r.rps} |`,
   ),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);

@@ -157,9 +157,15 @@ async function main(): Promise<void> {
       hwm: Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024,
     };
   };
+  // CPU seconds the operator used (utime + stime; clock ticks are 100 per second on Linux).
+  const cpuSeconds = () => {
+    const fields = readFileSync(`/proc/${op.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
   try {
     await new Promise((r) => setTimeout(r, 3000));
     const idle = rss();
+    const idleCpu = cpuSeconds();
     let peak = idle.rss;
     const sampler = setInterval(() => {
       peak = Math.max(peak, rss().rss);
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 25_000));
     clearInterval(sampler);
     const settledRss = rss();
+    const burstCpu = cpuSeconds() - idleCpu;
     const rollup = readFileSync(`/proc/${op.pid}/smaps_rollup`, "utf8");
     const kb = (field: string) =>
       Math.round(Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0) / 1024);
@@ -242,6 +249,7 @@ async function main(): Promise<void> {
       planPublishedMs: planMs === undefined ? null : Math.round(planMs),
       planBytes,
       phases,
+      operatorCpuSeconds: { start: idleCpu, burst: Math.round(burstCpu * 100) / 100 },
       operatorRssMiB: {
         idle: Math.round(idle.rss),
         peak: Math.round(Math.max(peak, settledRss.hwm)),
@@ -261,7 +269,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `${COUNT} experiments (operator from ${FROM}): applied in ${(appliedMs / 1000).toFixed(1)} s; plan with all of them ${planMs === undefined ? "NOT published" : `${(planMs / 1000).toFixed(1)} s`}; every phase in status ${phasesMs === undefined ? "NOT reached" : `${(phasesMs / 1000).toFixed(1)} s`} after the first apply; operator RSS peak ${result.operatorRssMiB.peak} MiB, ${result.operatorRssMiB.after5s} MiB 5 s after, ${result.operatorRssMiB.settled} MiB 30 s after (budget 150 MiB)`,
+      `${COUNT} experiments (operator from ${FROM}): applied in ${(appliedMs / 1000).toFixed(1)} s; plan with all of them ${planMs === undefined ? "NOT published" : `${(planMs / 1000).toFixed(1)} s`}; every phase in status ${phasesMs === undefined ? "NOT reached" : `${(phasesMs / 1000).toFixed(1)} s`} after the first apply; operator CPU ${burstCpu.toFixed(1)} s; RSS idle ${result.operatorRssMiB.idle} MiB, peak ${result.operatorRssMiB.peak} MiB, ${result.operatorRssMiB.after5s} MiB 5 s after, ${result.operatorRssMiB.settled} MiB 30 s after (budget 150 MiB)`,
     );
     if (planMs === undefined || phasesMs === undefined || result.operatorRssMiB.peak > 150)
       process.exitCode = 1;

@@ -1,6 +1,8 @@
 // Subcommand dispatch. Each subcommand lives in its own module and is loaded on demand,
 // so `token-chaos validate` does not pay for gRPC or the Kubernetes client.
 
+import { AUTHZ_V8_FLAGS, OPERATOR_V8_FLAGS } from "./v8-flags.ts";
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -16,6 +18,8 @@ interface Entry {
   /** One line for `token-chaos --help`; kept here so help never loads the subcommand. */
   summary: string;
   load: () => Promise<Subcommand>;
+  /** V8 flags the long-running commands start with (cli/v8-flags.ts); known before loading. */
+  v8Flags?: string;
 }
 
 /** Registry of subcommands; each entry loads its module lazily. */
@@ -23,10 +27,12 @@ export const SUBCOMMANDS: Record<string, Entry> = {
   authz: {
     summary: "run the ext_authz server (gRPC + HTTP) from YAML files or the operator's plan",
     load: async () => (await import("../authz-server/cli.ts")).authzCommand,
+    v8Flags: AUTHZ_V8_FLAGS,
   },
   operator: {
     summary: "run the controller that turns experiments into the published plan",
     load: async () => (await import("../operator/cli.ts")).operatorCommand,
+    v8Flags: OPERATOR_V8_FLAGS,
   },
   halt: {
     summary: "stop every experiment at once (the safety lever)",
@@ -41,6 +47,14 @@ export const SUBCOMMANDS: Record<string, Entry> = {
     load: async () => (await import("./validate.ts")).validateCommand,
   },
 };
+
+/** The V8 flags for a command line's subcommand, if it has any. */
+export function v8FlagsFor(argv: readonly string[]): string | undefined {
+  const name = argv[0];
+  return name !== undefined && Object.hasOwn(SUBCOMMANDS, name)
+    ? SUBCOMMANDS[name]?.v8Flags
+    : undefined;
+}
 
 export function usage(): string {
   const names = Object.keys(SUBCOMMANDS).sort();

@@ -1,17 +1,10 @@
 // `token-chaos operator`: runs the operator until SIGINT or SIGTERM, then releases the lease.
 
-import { setFlagsFromString } from "node:v8";
 import type { CliIo, Subcommand } from "../cli/main.ts";
 import { OPERATOR_USAGE, parseOperatorArgs } from "./options.ts";
 
-/**
- * A controller allocates in small bursts around each reconcile; V8's default young generation
- * (up to 16 MB semi-spaces) and speed-tuned heuristics hold on to far more memory than that
- * needs. These flags keep the operator well inside its memory budget at 1,000 experiments.
- * They must be set before the Kubernetes client is loaded (its module graph is most of the
- * heap), hence the dynamic imports below. TOKEN_CHAOS_V8_FLAGS overrides them ("" disables).
- */
-export const LEAN_V8_FLAGS = "--max-semi-space-size=1 --optimize-for-size";
+// The operator's V8 flags (OPERATOR_V8_FLAGS in cli/v8-flags.ts) are applied by the command's
+// entry point, which restarts the process with them before anything is loaded.
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const flags = parseOperatorArgs(args);
@@ -23,8 +16,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(OPERATOR_USAGE);
     return 0;
   }
-  const v8Flags = io.env.TOKEN_CHAOS_V8_FLAGS ?? LEAN_V8_FLAGS;
-  if (v8Flags.trim() !== "") setFlagsFromString(v8Flags);
   const { loadKubeConfig, operatorNamespace } = await import("./kube-config.ts");
   const { createLogger } = await import("./observability/log.ts");
   const { startOperator } = await import("./start.ts");

@@ -1,22 +1,24 @@
-// Runs an async step every interval. A step never overlaps the one before it: a tick that comes
-// while a step is still running is skipped rather than queued, so a slow Prometheus or apiserver
-// cannot pile up requests. The timer never keeps the process alive on its own.
+// A step run every interval, for the monitors that poll Prometheus or the data plane. A step
+// never overlaps the one before it: a tick that comes while a step is still running is skipped
+// rather than queued, so a slow Prometheus or apiserver cannot pile up requests. The timer never
+// keeps the process alive on its own.
 
-export class PeriodicTask {
+export abstract class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private readonly intervalMs: number;
-  private readonly step: () => Promise<void>;
 
-  constructor(intervalMs: number, step: () => Promise<void>) {
+  constructor(intervalMs: number) {
     this.intervalMs = intervalMs;
-    this.step = step;
   }
+
+  /** One round of work; errors are the caller's to handle (tick passes them on). */
+  protected abstract step(): Promise<void>;
 
   start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.run(), this.intervalMs);
-
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
   }
 
   stop(): void {
@@ -25,8 +27,8 @@ export class PeriodicTask {
   }
 
   /** Runs the step now, unless one is already running (then resolves at once). */
-  async run(): Promise<void> {
-
+  async tick(): Promise<void> {
+    if (this.busy) return;
     this.busy = true;
     try {
       await this.step();

@@ -13,9 +13,24 @@ import {
 } from "prom-client";
 import type { DecisionReason } from "../engine/types.ts";
 
-export type Protocol = "grpc" | "http";
+const PROTOCOLS = ["grpc", "http"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+const CHECK_OUTCOMES = ["allow", "mutate", "deny", "error", "fail_open"] as const;
 /** allow: passed untouched; mutate: passed with changed headers; deny; error; fail_open. */
-export type CheckOutcome = "allow" | "mutate" | "deny" | "error" | "fail_open";
+export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
+
+type CheckCounts = Record<Protocol, Record<CheckOutcome, number>>;
+
+function newCheckCounts(): CheckCounts {
+  const zero = (): Record<CheckOutcome, number> => ({
+    allow: 0,
+    mutate: 0,
+    deny: 0,
+    error: 0,
+    fail_open: 0,
+  });
+  return { grpc: zero(), http: zero() };
+}
 export type InjectionOutcome = "injected" | "dry_run" | "skipped";
 
 /** What the plan gauges read at scrape time. */
@@ -47,11 +62,25 @@ export function createMetrics(plan: PlanGaugeSource, now: () => number = Date.no
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const checks = new Counter({
+  // Every check is counted, so the count is kept in plain numbers and handed to the counter
+  // when it is read: prom-client hashes the label set on every inc(), even on a bound child.
+  const pendingChecks = newCheckCounts();
+  new Counter({
     name: "token_chaos_checks_total",
     help: "Authorization checks answered, by protocol and outcome.",
     labelNames: ["protocol", "outcome"] as const,
     registers: [registry],
+    collect() {
+      for (const protocol of PROTOCOLS) {
+        const counts = pendingChecks[protocol];
+        for (const outcome of CHECK_OUTCOMES) {
+          const n = counts[outcome];
+          if (n === 0) continue;
+          counts[outcome] = 0;
+          this.inc({ protocol, outcome }, n);
+        }
+      }
+    },
   });
   const injections = new Counter({
     name: "token_chaos_injections_total",
@@ -112,23 +141,16 @@ export function createMetrics(plan: PlanGaugeSource, now: () => number = Date.no
     registers: [registry],
   });
 
-  // Pre-bound children: the hot path increments without hashing label sets.
-  type CheckChild = ReturnType<typeof checks.labels>;
-  const checkChildren = new Map<string, CheckChild>();
+  // Bound once: the hot path does not build a label object per observation.
   const durationChildren = {
     grpc: checkDuration.labels("grpc"),
     http: checkDuration.labels("http"),
   };
-  for (const p of ["grpc", "http"] as const) {
-    for (const o of ["allow", "mutate", "deny", "error", "fail_open"] as const) {
-      checkChildren.set(`${p}/${o}`, checks.labels(p, o));
-    }
-  }
 
   return {
     registry,
     countCheck(protocol, outcome) {
-      checkChildren.get(`${protocol}/${outcome}`)?.inc();
+      pendingChecks[protocol][outcome]++;
     },
     observeCheckDuration(protocol, seconds) {
       durationChildren[protocol].observe(seconds);

@@ -79,26 +79,19 @@ export function derivePhase(input: PhaseInput): PhaseResult {
   }
   const pos = windowPosition(input.windows, input.nowMs);
   const windows = { currentWindow: pos.current, nextWindow: pos.next };
+  // Paused either way, still telling when the experiment's window would be.
+  const paused = (reason: string, message: string): PhaseResult => ({
+    phase: "Paused",
+    reason,
+    message,
+    inPlan: false,
+    nextWindow: pos.current ?? pos.next,
+    nextEdgeMs: pos.nextEdgeMs,
+  });
   if (input.halted) {
-    return {
-      phase: "Paused",
-      reason: "GlobalHalt",
-      message: "every experiment is halted (token-chaos resume lifts the halt)",
-      inPlan: false,
-      nextWindow: pos.current ?? pos.next,
-      nextEdgeMs: pos.nextEdgeMs,
-    };
+    return paused("GlobalHalt", "every experiment is halted (token-chaos resume lifts the halt)");
   }
-  if (input.paused) {
-    return {
-      phase: "Paused",
-      reason: "SpecPaused",
-      message: "spec.paused is true",
-      inPlan: false,
-      nextWindow: pos.current ?? pos.next,
-      nextEdgeMs: pos.nextEdgeMs,
-    };
-  }
+  if (input.paused) return paused("SpecPaused", "spec.paused is true");
   if (pos.current === undefined && pos.next === undefined) {
     return {
       phase: "Completed",

@@ -52,15 +52,14 @@ export async function metricsTargets(api: DiscoveryV1Api, svc: AuthzService): Pr
   return [...targets];
 }
 
-export class InjectionCollector {
+export class InjectionCollector extends PeriodicTask {
   private readonly opts: CollectorOptions;
-  private readonly task: PeriodicTask;
   private readonly discovery: DiscoveryV1Api;
   private readonly lastByTarget = new Map<string, LabelledSample[]>();
 
   constructor(opts: CollectorOptions) {
+    super(opts.intervalMs);
     this.opts = opts;
-    this.task = new PeriodicTask(opts.intervalMs, () => this.gather());
     this.discovery = opts.kc.makeApiClient(DiscoveryV1Api);
   }
 
@@ -68,21 +67,14 @@ export class InjectionCollector {
     return this.opts.authzService !== undefined || this.opts.prometheusUrl !== undefined;
   }
 
-  start(): void {
+  /** Collects at once, then every interval; does nothing without a source to collect from. */
+  override start(): void {
     if (!this.configured) return;
     void this.tick();
-    this.task.start();
+    super.start();
   }
 
-  stop(): void {
-    this.task.stop();
-  }
-
-  tick(): Promise<void> {
-    return this.task.run();
-  }
-
-  private async gather(): Promise<void> {
+  protected async step(): Promise<void> {
     try {
       const samples = await this.collect();
       if (samples !== undefined) this.opts.onCounts(sumInjections(samples));

@@ -25,29 +25,16 @@ export interface GuardMonitorOptions {
   onBreach(key: string, abort: GuardAbort): void;
 }
 
-export class GuardMonitor {
+export class GuardMonitor extends PeriodicTask {
   private readonly states = new Map<string, { stamp: string; state: SustainState }>();
   private readonly opts: GuardMonitorOptions;
-  private readonly task: PeriodicTask;
 
   constructor(opts: GuardMonitorOptions) {
+    super(opts.intervalMs);
     this.opts = opts;
-    this.task = new PeriodicTask(opts.intervalMs, () => this.check());
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  stop(): void {
-    this.task.stop();
-  }
-
-  tick(): Promise<void> {
-    return this.task.run();
-  }
-
-  private async check(): Promise<void> {
+  protected async step(): Promise<void> {
     const guarded: Array<[string, TokenChaosExperiment]> = [];
     for (const [key, obj] of this.opts.running())
       if (obj.spec?.guard?.prometheus) guarded.push([key, obj]);

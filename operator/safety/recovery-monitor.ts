@@ -20,29 +20,16 @@ export interface RecoveryMonitorOptions {
   onObservation(key: string, uid: string, obs: RecoveryObservation): void;
 }
 
-export class RecoveryMonitor {
+export class RecoveryMonitor extends PeriodicTask {
   private readonly states = new Map<string, { since: number; state: SustainState }>();
   private readonly opts: RecoveryMonitorOptions;
-  private readonly task: PeriodicTask;
 
   constructor(opts: RecoveryMonitorOptions) {
+    super(opts.intervalMs);
     this.opts = opts;
-    this.task = new PeriodicTask(opts.intervalMs, () => this.check());
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  stop(): void {
-    this.task.stop();
-  }
-
-  tick(): Promise<void> {
-    return this.task.run();
-  }
-
-  private async check(): Promise<void> {
+  protected async step(): Promise<void> {
     const live = new Set<string>();
     for (const [key, obj] of this.opts.candidates()) {
       const cond = obj.spec?.steadyState?.prometheus;

@@ -1,14 +1,13 @@
 // Access to the real test cluster started by test/cluster/with-cluster.sh (or `make cluster`
 // with the variables exported by hand). Integration tests never skip: without the cluster
 // environment every helper throws an error that says how to start one.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { type CommandResult, runCommand } from "./run-command.ts";
 
 const RESTART_SCRIPT = fileURLToPath(new URL("../cluster/restart-apiserver.sh", import.meta.url));
-const COMMAND_TIMEOUT_MS = 120_000;
 
 function requiredEnv(name: string, what: string): string {
   const value = process.env[name];
@@ -98,39 +97,9 @@ export async function serviceAccountToken(namespace: string, sa: string): Promis
   return token;
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], input: string | undefined): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run ${file}: ${err.message}`));
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal === null ? 1 : 128), stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
-}
-
 /** Runs kubectl against the test cluster as admin. Never throws on a non-zero exit code. */
 export function kubectl(args: string[], opts?: { input?: string }): Promise<CommandResult> {
-  return run("kubectl", ["--kubeconfig", kubeconfigPath(), ...args], opts?.input);
+  return runCommand("kubectl", ["--kubeconfig", kubeconfigPath(), ...args], { input: opts?.input });
 }
 
 /**
@@ -140,7 +109,7 @@ export function kubectl(args: string[], opts?: { input?: string }): Promise<Comm
  */
 export async function restartApiServer(): Promise<void> {
   requiredEnv("TOKEN_CHAOS_CLUSTER_DIR", "the cluster folder");
-  const res = await run(RESTART_SCRIPT, [], undefined);
+  const res = await runCommand(RESTART_SCRIPT, []);
   if (res.code !== 0) {
     throw new Error(`restart-apiserver.sh failed (exit ${res.code}):\n${res.stdout}${res.stderr}`);
   }

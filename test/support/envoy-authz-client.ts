@@ -4,40 +4,8 @@
 // peer addresses and principals; optionally raw headers in header_map (encode_raw_headers).
 
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import {
-  type Client,
-  credentials,
-  loadPackageDefinition,
-  type ServiceClientConstructor,
-  type ServiceError,
-} from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
-
-const deps = fileURLToPath(new URL("../../node_modules/@grpc/grpc-js-xds/deps/", import.meta.url));
-
-let ctor: ServiceClientConstructor | undefined;
-function service(): ServiceClientConstructor {
-  if (ctor !== undefined) return ctor;
-  const def = loadSync("envoy/service/auth/v3/external_auth.proto", {
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: false,
-    oneofs: true,
-    includeDirs: [
-      `${deps}envoy-api`,
-      `${deps}xds`,
-      `${deps}googleapis`,
-      `${deps}protoc-gen-validate`,
-    ],
-  });
-  const pkg = loadPackageDefinition(def) as unknown as {
-    envoy: { service: { auth: { v3: { Authorization: ServiceClientConstructor } } } };
-  };
-  ctor = pkg.envoy.service.auth.v3.Authorization;
-  return ctor;
-}
+import type { ServiceError } from "@grpc/grpc-js";
+import { authorizationStub } from "./envoy-authorization-stub.ts";
 
 export interface HeaderOption {
   header?: { key?: string; value?: string; raw_value?: Buffer };
@@ -138,14 +106,8 @@ export interface EnvoyAuthzClient {
 }
 
 export function envoyAuthzClient(target: string): EnvoyAuthzClient {
-  const Ctor = service();
-  const client = new Ctor(target, credentials.createInsecure()) as unknown as Client & {
-    Check(
-      req: unknown,
-      opts: { deadline: Date },
-      cb: (err: ServiceError | null, res?: CheckResponse) => void,
-    ): void;
-  };
+  // Enums as names, defaults omitted: what CheckResponse describes.
+  const client = authorizationStub<CheckResponse>(target, { enumNames: true, defaults: false });
   return {
     check(r, timeoutMs = 5000) {
       const req =

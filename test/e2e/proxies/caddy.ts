@@ -4,7 +4,8 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePort, portOpen, startChild, tempDir } from "../support/child-process.ts";
+import { freePort } from "../../support/child-process.ts";
+import { portOpen, startChild, tempDir } from "../support/child-process.ts";
 import type { RunningProxy } from "./nginx.ts";
 import { type ProxyRoutes, renderTemplate } from "./render.ts";
 

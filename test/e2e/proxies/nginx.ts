@@ -4,13 +4,8 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  freePort,
-  portOpen,
-  type RunningChild,
-  startChild,
-  tempDir,
-} from "../support/child-process.ts";
+import { freePort } from "../../support/child-process.ts";
+import { portOpen, type RunningChild, startChild, tempDir } from "../support/child-process.ts";
 import { type ProxyRoutes, renderTemplate } from "./render.ts";
 
 export const NGINX_BIN = process.env.TOKEN_CHAOS_NGINX ?? "/usr/sbin/nginx";

@@ -1,13 +1,12 @@
 // Starting and stopping the real proxies (nginx, Caddy) as child processes of the test: each
-// gets a temp dir for its config, pid and logs; it is stopped by its own pid, with a hard kill
-// if it does not exit in time, and killed if the test process exits first.
+// gets a temp dir for its config, pid and logs, removed when it stops; the process itself is
+// handled as every test child is (test/support/child-process.ts).
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { spawnTracked, waitUntilReady } from "../../support/child-process.ts";
 
 export interface RunningChild {
   pid: number;
@@ -31,39 +30,20 @@ export interface ChildSpec {
   ready: () => Promise<boolean>;
 }
 
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const c of live) c.kill("SIGKILL");
-});
-
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `token-chaos-${prefix}-`));
 }
 
 export async function startChild(spec: ChildSpec): Promise<RunningChild> {
-  const child = spawn(spec.command, spec.args, {
+  const child = spawnTracked({
+    command: spec.command,
+    args: spec.args,
     cwd: spec.dir,
     env: spec.env ?? process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  live.add(child);
-  let output = "";
-  const keep = (c: Buffer) => {
-    output = (output + c.toString("utf8")).slice(-8000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
-  );
-  let exitCode: number | null | undefined;
-  void exited.then((c) => {
-    exitCode = c;
-    live.delete(child);
   });
 
   const logs = async (): Promise<string> => {
-    const parts = [`--- ${spec.name} output ---\n${output}`];
+    const parts = [`--- ${spec.name} output ---\n${child.output()}`];
     for (const f of spec.logFiles ?? []) {
       const text = await readFile(join(spec.dir, f), "utf8").catch(() => "");
       parts.push(`--- ${f} ---\n${text.slice(-4000)}`);
@@ -72,45 +52,19 @@ export async function startChild(spec: ChildSpec): Promise<RunningChild> {
   };
 
   const stop = async (): Promise<void> => {
-    if (exitCode === undefined && child.pid !== undefined) {
-      child.kill(spec.stopSignal);
-      const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-      if (!done) {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    }
+    await child.stop(spec.stopSignal, 5000);
     await rm(spec.dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) {
-      const why = await logs();
-      await rm(spec.dir, { recursive: true, force: true });
-      throw new Error(`${spec.name} exited with ${exitCode} before it was ready\n${why}`);
-    }
-    if (await spec.ready().catch(() => false)) {
-      return { pid: child.pid ?? -1, dir: spec.dir, logs, stop };
-    }
-    await sleep(50);
-  }
+  const state = await waitUntilReady(child, spec.ready, 10_000, 50);
+  if (state === "ready") return { pid: child.pid, dir: spec.dir, logs, stop };
   const why = await logs();
+  if (state === "exited") {
+    await rm(spec.dir, { recursive: true, force: true });
+    throw new Error(`${spec.name} exited with ${child.exitCode()} before it was ready\n${why}`);
+  }
   await stop();
   throw new Error(`${spec.name} was not ready within 10 s\n${why}`);
-}
-
-/** A free TCP port on loopback (the kernel picks it; tiny race accepted for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** True when something accepts TCP connections on the port. */

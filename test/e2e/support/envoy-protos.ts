@@ -1,47 +1,7 @@
-// Envoy's own ext_authz v3 protos, as shipped by @grpc/grpc-js-xds (a dev dependency used only
-// by tests and the demo), so the stand-in for Envoy speaks exactly Envoy's wire format rather
-// than the project's copy of it.
+// Envoy's ext_authz v3 messages as the stand-in for Envoy reads them (from Envoy's own protos:
+// enums as numbers, defaults filled in), and a client that sends them.
 
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import {
-  type Client,
-  credentials,
-  loadPackageDefinition,
-  type ServiceClientConstructor,
-} from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
-
-const require = createRequire(import.meta.url);
-
-function depsDir(): string {
-  return join(dirname(require.resolve("@grpc/grpc-js-xds/package.json")), "deps");
-}
-
-let ctor: ServiceClientConstructor | undefined;
-
-function authorizationService(): ServiceClientConstructor {
-  if (ctor !== undefined) return ctor;
-  const deps = depsDir();
-  const def = loadSync("envoy/service/auth/v3/external_auth.proto", {
-    // snake_case field names as on the wire; numbers for enums; oneof names reported.
-    keepCase: true,
-    longs: String,
-    defaults: true,
-    oneofs: true,
-    includeDirs: [
-      join(deps, "envoy-api"),
-      join(deps, "xds"),
-      join(deps, "googleapis"),
-      join(deps, "protoc-gen-validate"),
-    ],
-  });
-  const pkg = loadPackageDefinition(def) as unknown as {
-    envoy: { service: { auth: { v3: { Authorization: ServiceClientConstructor } } } };
-  };
-  ctor = pkg.envoy.service.auth.v3.Authorization;
-  return ctor;
-}
+import { authorizationStub } from "../../support/envoy-authorization-stub.ts";
 
 export interface EnvoyHeaderValueOption {
   header: { key: string; value: string; raw_value?: Buffer } | null;
@@ -97,19 +57,16 @@ export interface AuthorizationClient {
 }
 
 export function authorizationClient(target: string): AuthorizationClient {
-  const Ctor = authorizationService();
-  const client = new Ctor(target, credentials.createInsecure()) as unknown as Client & {
-    Check(
-      req: EnvoyCheckRequest,
-      opts: { deadline: Date },
-      cb: (err: Error | null, res: EnvoyCheckResponse) => void,
-    ): void;
-  };
+  // Enums as numbers, defaults filled in: the shape the Envoy stand-in reads.
+  const client = authorizationStub<EnvoyCheckResponse>(target, {
+    enumNames: false,
+    defaults: true,
+  });
   return {
     check: (req, timeoutMs) =>
       new Promise((resolve, reject) => {
         client.Check(req, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) =>
-          err ? reject(err) : resolve(res),
+          err ? reject(err) : resolve(res as EnvoyCheckResponse),
         );
       }),
     close: () => client.close(),

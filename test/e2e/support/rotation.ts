@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { dumpYaml } from "@kubernetes/client-node";
 import type { TokenChaosExperiment } from "../../../api/v1alpha1/types.ts";
 import { startAuthzServer } from "../../../authz-server/server.ts";
+import { freePort } from "../../support/child-process.ts";
 import { startDemoApi } from "../demo-api/api.ts";
 import { JWKS_PATH, startIssuer } from "../demo-api/issuer.ts";
-import { freePort, tempDir } from "./child-process.ts";
+import { tempDir } from "./child-process.ts";
 import { send } from "./http-client.ts";
 import {
   ALL_SCOPES,

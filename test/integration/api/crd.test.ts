@@ -9,10 +9,8 @@ import { before, describe, test } from "node:test";
 import { loadAllYaml } from "@kubernetes/client-node";
 import { formatProblem, validateExperiment } from "../../../api/v1alpha1/validate.ts";
 import { createTestNamespace, kubectl } from "../../support/cluster.ts";
+import { installCrd } from "../../support/crd.ts";
 import { exampleFiles, loadInvalidFixtures, REPO_ROOT } from "../../support/invalid-fixtures.ts";
-
-const CRD_FILE = join(REPO_ROOT, "crds", "tokenchaosexperiments.yaml");
-const CRD_NAME = "tokenchaosexperiments.chaos.tokenchaos.dev";
 
 let ns = "";
 
@@ -37,8 +35,7 @@ function dryRun(doc: unknown) {
 const load = (file: string): unknown => loadAllYaml(readFileSync(file, "utf8"))[0];
 
 before(async () => {
-  await must(["apply", "-f", CRD_FILE]);
-  await must(["wait", "--for=condition=Established", `crd/${CRD_NAME}`, "--timeout=60s"]);
+  await installCrd();
   ns = await createTestNamespace("api-crd");
 });
 
@@ -93,6 +90,18 @@ describe("what CEL cannot check: accepted by the server, rejected offline", { co
 
 describe("kubectl get tce", () => {
   const name = "columns";
+  const patchStatus = (body: unknown) =>
+    kubectl([
+      "patch",
+      "tce",
+      name,
+      "-n",
+      ns,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify(body),
+    ]);
 
   before(async () => {
     const doc = load(join(REPO_ROOT, "examples", "expired-token-under-load.yaml"));
@@ -119,17 +128,8 @@ describe("kubectl get tce", () => {
         ],
       },
     };
-    await must([
-      "patch",
-      "tce",
-      name,
-      "-n",
-      ns,
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify(status),
-    ]);
+    const patched = await patchStatus(status);
+    assert.equal(patched.code, 0, `kubectl patch --subresource=status failed:\n${patched.stderr}`);
   });
 
   function table(out: string): { header: string[]; row: string[] } {
@@ -185,17 +185,7 @@ describe("kubectl get tce", () => {
   });
 
   test("an invalid status is rejected on the status subresource too", async () => {
-    const res = await kubectl([
-      "patch",
-      "tce",
-      name,
-      "-n",
-      ns,
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status: { phase: "Exploded" } }),
-    ]);
+    const res = await patchStatus({ status: { phase: "Exploded" } });
     assert.notEqual(res.code, 0);
     assert.match(res.stderr, /status\.phase: Unsupported value: "Exploded"/);
   });

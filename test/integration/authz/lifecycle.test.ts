@@ -81,6 +81,11 @@ describe("health and shutdown", () => {
       assert.equal(ready.status, 200);
       await ready.text();
 
+      // The client connects on its first call: connect now, so that the held check below is
+      // surely on an established connection when shutdown stops accepting new ones.
+      const first = await client.check({ host: "x", path: "/", headers: {} });
+      assert.equal(first.response?.status?.code, 0);
+
       // A check held 150 ms by the delay fault is in flight when shutdown starts.
       const inFlight = client.check(delayed);
       await new Promise((r) => setTimeout(r, 30));

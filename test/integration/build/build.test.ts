@@ -89,6 +89,23 @@ describe("make build", () => {
     );
   });
 
+  it("the Dockerfile compiles every folder the build includes and runs what it emits", () => {
+    // No container engine here: this keeps the image recipe from drifting away from the build.
+    const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
+    const dockerignore = readFileSync(join(REPO_ROOT, ".dockerignore"), "utf8").split("\n");
+    const config = JSON.parse(readFileSync(join(REPO_ROOT, "tsconfig.build.json"), "utf8")) as {
+      include: string[];
+    };
+    for (const dir of [...config.include, "proto"]) {
+      assert.match(dockerfile, new RegExp(`^COPY ${dir}/ ${dir}/$`, "m"), `Dockerfile: ${dir}/`);
+      assert.ok(dockerignore.includes(`!${dir}/`), `.dockerignore must let ${dir}/ in`);
+    }
+    const entry = /^ENTRYPOINT \["node", "dist\/(.+)"\]$/m.exec(dockerfile)?.[1];
+    assert.ok(entry !== undefined, "ENTRYPOINT runs node on a file under dist/");
+    assert.ok(existsSync(join(OUT, entry)), `ENTRYPOINT file ${entry} is not in the build`);
+    assert.match(dockerfile, /^USER 1000$/m);
+  });
+
   it("--help from the compiled JavaScript", async () => {
     const r = await run(process.execPath, [BIN, "--help"], 30_000).done;
     assert.equal(r.code, 0, r.stderr);

@@ -12,6 +12,7 @@ import {
   Watch,
 } from "@kubernetes/client-node";
 import { adminKubeConfig, createTestNamespace } from "../../support/cluster.ts";
+import { until } from "../../support/until.ts";
 
 // A group of its own per run, so reruns against a long-lived cluster never collide.
 const group = `t${randomBytes(3).toString("hex")}.test.tokenchaos.dev`;
@@ -53,21 +54,6 @@ const crd: V1CustomResourceDefinition = {
 
 function widget(name: string, size: number): Record<string, unknown> {
   return { apiVersion: `${group}/${version}`, kind: "Widget", metadata: { name }, spec: { size } };
-}
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function nameOf(obj: unknown): string | undefined {

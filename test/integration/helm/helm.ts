@@ -1,17 +1,15 @@
 // Runs the real helm (built from its Go module, path in TOKEN_CHAOS_HELM) against the chart and
 // parses what it renders. Shared by the chart tests.
 
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type CommandResult, helmPath } from "../../support/cluster.ts";
+import { helmPath } from "../../support/cluster.ts";
 import { parseYamlStream } from "../../support/raw-yaml.ts";
+import { type CommandResult, runCommand } from "../../support/run-command.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const CHART_DIR = fileURLToPath(new URL("../../../charts/token-chaos", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("../../fixtures/helm/", import.meta.url));
-
-const TIMEOUT_MS = 120_000;
 
 /**
  * The Kubernetes release of the test cluster, as pinned in its tools module. `helm template` and
@@ -43,29 +41,9 @@ export interface K8sObject {
 }
 
 export function helm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    // A private helm home per call: no repositories, caches or plugins of the machine leak in.
-    const child = spawn(helmPath(), args, {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
+  // A private helm home per call: no repositories, caches or plugins of the machine leak in.
+  return runCommand(helmPath(), args, {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
   });
 }
 

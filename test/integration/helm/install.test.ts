@@ -9,7 +9,6 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
 import {
   ApiException,
@@ -31,9 +30,15 @@ import {
   kubectl,
   serviceAccountToken,
 } from "../../support/cluster.ts";
+import { sampleValue } from "../../support/metrics-text.ts";
 import { parseYaml } from "../../support/raw-yaml.ts";
+import { until } from "../../support/until.ts";
 import { CHART_DIR, helm, type K8sObject, one, parseManifests, REPO_ROOT } from "./helm.ts";
-import { type RunningTokenChaos, sampleValue, startTokenChaos } from "./token-chaos-process.ts";
+import {
+  type RunningTokenChaos,
+  startOperatorProcess,
+  startTokenChaos,
+} from "./token-chaos-process.ts";
 
 const GROUP = "chaos.tokenchaos.dev";
 const VERSION = "v1alpha1";
@@ -49,27 +54,6 @@ async function statusOf(call: () => Promise<unknown>): Promise<number> {
     if (err instanceof ApiException) return err.code;
     throw err;
   }
-}
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
-  );
 }
 
 /** An example manifest moved into the test namespace (hosts included: experiments stay in it). */
@@ -225,19 +209,8 @@ describe("helm install with default values", () => {
   });
 
   it("lets the operator, with its ServiceAccount's token, reconcile an example and publish the plan", async () => {
-    operator = await startTokenChaos({
-      name: "operator",
-      subcommand: "operator",
-      kubeConfig: operatorKc,
-      // The chart grants cluster-wide watch; one namespace keeps this test off other tests' objects.
-      args: [
-        `--namespace=${ns}`,
-        `--operator-namespace=${ns}`,
-        "--leader-elect",
-        "--metrics-host=127.0.0.1",
-        "--log-level=warn",
-      ],
-    });
+    // The chart grants cluster-wide watch; one namespace keeps this test off other tests' objects.
+    operator = await startOperatorProcess(ns, operatorKc);
     await until("the operator to lead", 20_000, async () =>
       sampleValue(await (operator as RunningTokenChaos).metrics(), "token_chaos_leader") === 1
         ? true

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { freePort, httpOk, startProcess } from "./child.ts";
+import { freePort, httpOk, startProcess } from "../../support/child-process.ts";
 import { REPO_ROOT } from "./helm.ts";
 
 const CLI = join(REPO_ROOT, "bin/token-chaos.ts");
@@ -63,8 +63,24 @@ export async function startTokenChaos(opts: {
   };
 }
 
-/** The value of an unlabelled gauge or counter in a Prometheus text exposition. */
-export function sampleValue(exposition: string, name: string): number | undefined {
-  const line = exposition.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+/**
+ * `token-chaos operator` leader-elected as the chart runs it, but watching one namespace and
+ * keeping its own objects (plan, lease) in the same one, so it stays off other tests' objects.
+ */
+export function startOperatorProcess(
+  namespace: string,
+  kubeConfig: KubeConfig,
+): Promise<RunningTokenChaos> {
+  return startTokenChaos({
+    name: "operator",
+    subcommand: "operator",
+    kubeConfig,
+    args: [
+      `--namespace=${namespace}`,
+      `--operator-namespace=${namespace}`,
+      "--leader-elect",
+      "--metrics-host=127.0.0.1",
+      "--log-level=warn",
+    ],
+  });
 }

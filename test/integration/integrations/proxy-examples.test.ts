@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type RunningServer, startAuthzServer } from "../../../authz-server/server.ts";
-import { freePort, type RunningProcess, startProcess } from "../helm/child.ts";
+import { freePort, type RunningProcess, startProcess } from "../../support/child-process.ts";
 import { REPO_ROOT } from "../helm/helm.ts";
 
 const NGINX_BIN = process.env.TOKEN_CHAOS_NGINX ?? "/usr/sbin/nginx";

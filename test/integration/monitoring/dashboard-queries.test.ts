@@ -19,10 +19,12 @@ import { type RunningServer, startAuthzServer } from "../../../authz-server/serv
 import { allAlerts } from "../../../monitoring/alerts.ts";
 import { allQueries, expandVariables } from "../../../monitoring/queries.ts";
 import { type AuthorizationClient, authorizationClient } from "../../e2e/support/envoy-protos.ts";
-import { adminKubeConfig, createTestNamespace, kubectl } from "../../support/cluster.ts";
+import { adminKubeConfig, createTestNamespace } from "../../support/cluster.ts";
+import { installCrd } from "../../support/crd.ts";
 import { parseYaml } from "../../support/raw-yaml.ts";
+import { until } from "../../support/until.ts";
 import { REPO_ROOT } from "../helm/helm.ts";
-import { type RunningTokenChaos, startTokenChaos } from "../helm/token-chaos-process.ts";
+import { type RunningTokenChaos, startOperatorProcess } from "../helm/token-chaos-process.ts";
 import { type RunningPrometheus, startPrometheus } from "./prometheus.ts";
 
 const RULES_FILE = join(REPO_ROOT, "monitoring/token-chaos.rules.yaml");
@@ -59,20 +61,6 @@ const SHAPES = [
   { host: "inventory.shop.svc.cluster.local", method: "GET", path: "/api/stock/7" },
   { host: "unrelated.example.com", method: "GET", path: "/" },
 ];
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 async function check(client: AuthorizationClient, i: number): Promise<void> {
   const shape = SHAPES[i % SHAPES.length] as (typeof SHAPES)[number];
@@ -171,32 +159,8 @@ describe("dashboard queries and alert expressions on a real Prometheus", () => {
 
     // The operator against the test cluster, in a namespace of its own, with an example applied.
     const ns = await createTestNamespace("dashboard");
-    // Other test files may create the CRD at the same moment (helm install, kubectl apply): a
-    // lost race shows as AlreadyExists or a conflict, and the next apply succeeds.
-    let crd = await kubectl(["apply", "-f", join(REPO_ROOT, "crds/tokenchaosexperiments.yaml")]);
-    for (let i = 0; i < 3 && crd.code !== 0; i++) {
-      await sleep(500);
-      crd = await kubectl(["apply", "-f", join(REPO_ROOT, "crds/tokenchaosexperiments.yaml")]);
-    }
-    assert.equal(crd.code, 0, crd.stderr);
-    await kubectl([
-      "wait",
-      "--for=condition=Established",
-      "crd/tokenchaosexperiments.chaos.tokenchaos.dev",
-      "--timeout=30s",
-    ]);
-    operator = await startTokenChaos({
-      name: "operator",
-      subcommand: "operator",
-      kubeConfig: adminKubeConfig(),
-      args: [
-        `--namespace=${ns}`,
-        `--operator-namespace=${ns}`,
-        "--leader-elect",
-        "--metrics-host=127.0.0.1",
-        "--log-level=warn",
-      ],
-    });
+    await installCrd();
+    operator = await startOperatorProcess(ns, adminKubeConfig());
     const experiment = parseYaml(
       readFileSync(join(REPO_ROOT, "examples/missing-token.yaml"), "utf8").replaceAll(
         ".shop.svc",

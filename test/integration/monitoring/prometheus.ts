@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startProcess } from "../helm/child.ts";
+import { freePort, httpOk, startProcess } from "../../support/child-process.ts";
 
 export const PROMETHEUS_BIN = process.env.TOKEN_CHAOS_PROMETHEUS ?? "/usr/bin/prometheus";
 export const PROMTOOL_BIN = process.env.TOKEN_CHAOS_PROMTOOL ?? "/usr/bin/promtool";
@@ -41,16 +41,21 @@ function yamlString(s: string): string {
 export async function startPrometheus(opts: {
   targets: ScrapeTarget[];
   ruleFiles?: string[];
+  /** Scrape and rule evaluation interval; default 1 s. */
   intervalSeconds?: number;
+  /** Scrape faster than rules are evaluated. */
+  scrapeIntervalMs?: number;
+  extraArgs?: string[];
 }): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), "token-chaos-prometheus-"));
   const port = await freePort();
   const interval = `${opts.intervalSeconds ?? 1}s`;
+  const scrape = opts.scrapeIntervalMs === undefined ? interval : `${opts.scrapeIntervalMs}ms`;
   const lines = [
     "global:",
-    `  scrape_interval: ${interval}`,
+    `  scrape_interval: ${scrape}`,
     `  evaluation_interval: ${interval}`,
-    `  scrape_timeout: ${interval}`,
+    `  scrape_timeout: ${scrape}`,
     "rule_files:",
     ...(opts.ruleFiles ?? []).map((f) => `  - ${yamlString(f)}`),
     "scrape_configs:",
@@ -60,9 +65,11 @@ export async function startPrometheus(opts: {
       `  - job_name: ${yamlString(t.job)}`,
       "    static_configs:",
       `      - targets: [${yamlString(`127.0.0.1:${t.port}`)}]`,
-      "        labels:",
-      ...Object.entries(t.labels).map(([k, v]) => `          ${k}: ${yamlString(v)}`),
     );
+    const labels = Object.entries(t.labels);
+    if (labels.length > 0) {
+      lines.push("        labels:", ...labels.map(([k, v]) => `          ${k}: ${yamlString(v)}`));
+    }
   }
   if ((opts.ruleFiles ?? []).length === 0) lines.splice(lines.indexOf("rule_files:"), 1);
   await writeFile(join(dir, "prometheus.yml"), `${lines.join("\n")}\n`);
@@ -77,14 +84,11 @@ export async function startPrometheus(opts: {
       `--web.listen-address=127.0.0.1:${port}`,
       "--storage.tsdb.retention.time=1h",
       "--log.level=warn",
+      ...(opts.extraArgs ?? []),
     ],
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", HOME: dir },
-    ready: async () => {
-      const res = await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      return res.ok;
-    },
+    ready: () => httpOk(port, "/-/ready"),
   });
 
   const api = async (path: string): Promise<unknown> => {

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { adminKubeConfig, restartApiServer } from "../../support/cluster.ts";
+import { installCrd } from "../../support/crd.ts";
 import {
   createExperiment,
   deleteExperiment,
   example,
   getExperiment,
-  installCrd,
   patchExperiment,
   planEntry,
   readPlan,

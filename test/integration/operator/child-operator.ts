@@ -96,11 +96,3 @@ export function spawnOperator(
     },
   };
 }
-
-/** Value of a sample in Prometheus text, e.g. metricValue(text, 'x{kind="status",result="ok"}'). */
-export function metricValue(text: string, series: string): number | undefined {
-  for (const line of text.split("\n")) {
-    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
-  }
-  return undefined;
-}

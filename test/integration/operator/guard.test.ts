@@ -4,18 +4,18 @@
 
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { createTestNamespace } from "../../support/cluster.ts";
 import {
   condition,
   createExperiment,
   example,
   getExperiment,
-  installCrd,
+  operatorNamespaces,
   patchExperiment,
   planEntry,
   readPlan,
   startTestOperator,
   waitFor,
+  waitForPhase,
 } from "./harness.ts";
 import {
   type Gauges,
@@ -34,7 +34,6 @@ describe("operator: guard and recovery with a real Prometheus", () => {
   let prom: RunningPrometheus;
 
   before(async () => {
-    await installCrd();
     gauges = await startGaugeEndpoint();
     gauges.set(METRIC, 0);
     prom = await startPrometheus(gauges.port);
@@ -44,8 +43,7 @@ describe("operator: guard and recovery with a real Prometheus", () => {
       15_000,
       100,
     );
-    ns = await createTestNamespace("op-guard");
-    opNs = await createTestNamespace("op-guard-sys");
+    ({ ns, opNs } = await operatorNamespaces("op-guard"));
     await startTestOperator({
       namespace: ns,
       operatorNamespace: opNs,
@@ -61,12 +59,7 @@ describe("operator: guard and recovery with a real Prometheus", () => {
     await createExperiment(obj);
     const id = `${ns}/guarded`;
     await waitFor("plan entry", async () => planEntry(await readPlan(opNs), id), 1000);
-    await waitFor(
-      "Running",
-      async () =>
-        (await getExperiment(ns, "guarded"))?.status?.phase === "Running" ? true : undefined,
-      1000,
-    );
+    await waitForPhase(ns, "guarded", "Running", 1000);
 
     gauges.set(METRIC, 0.9);
     // The breach begins when Prometheus sees the value, and is a breach once held for `for`.
@@ -92,14 +85,7 @@ describe("operator: guard and recovery with a real Prometheus", () => {
     assert.ok(afterBreachMs < 1000, `removed ${afterBreachMs.toFixed(0)} ms after the breach`);
     assert.ok(removed.value.experiments.every((e) => e.id !== id));
 
-    const aborted = await waitFor(
-      "phase Aborted",
-      async () => {
-        const o = await getExperiment(ns, "guarded");
-        return o?.status?.phase === "Aborted" ? o : undefined;
-      },
-      1000,
-    );
+    const aborted = await waitForPhase(ns, "guarded", "Aborted", 1000);
     const c = condition(aborted.value, "Aborted");
     assert.equal(c?.status, "True");
     assert.equal(c?.reason, "GuardBreached");
@@ -137,14 +123,7 @@ describe("operator: guard and recovery with a real Prometheus", () => {
       async () => planEntry(await readPlan(opNs), `${ns}/guarded`),
       1000,
     );
-    const o = await waitFor(
-      "Running again",
-      async () => {
-        const x = await getExperiment(ns, "guarded");
-        return x?.status?.phase === "Running" ? x : undefined;
-      },
-      1000,
-    );
+    const o = await waitForPhase(ns, "guarded", "Running", 1000);
     assert.equal(condition(o.value, "Aborted")?.status, "False");
     assert.equal(o.value.status?.observedGeneration, 2);
   });

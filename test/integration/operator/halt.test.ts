@@ -4,18 +4,19 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { runCli } from "../../../cli/main.ts";
-import { createTestNamespace, kubeconfigPath } from "../../support/cluster.ts";
+import { kubeconfigPath } from "../../support/cluster.ts";
 import { captureIo } from "./cli-io.ts";
 import {
   condition,
   createExperiment,
   example,
   getExperiment,
-  installCrd,
+  operatorNamespaces,
   planEntry,
   readPlan,
   startTestOperator,
   waitFor,
+  waitForPhase,
 } from "./harness.ts";
 
 describe("operator: global halt", () => {
@@ -23,9 +24,7 @@ describe("operator: global halt", () => {
   let opNs = "";
 
   before(async () => {
-    await installCrd();
-    ns = await createTestNamespace("op-halt");
-    opNs = await createTestNamespace("op-halt-sys");
+    ({ ns, opNs } = await operatorNamespaces("op-halt"));
     await startTestOperator({ namespace: ns, operatorNamespace: opNs });
     await createExperiment(example("missing-token.yaml", ns, "a"));
     await createExperiment(example("slow-validation.yaml", ns, "b"));
@@ -95,11 +94,7 @@ describe("operator: global halt", () => {
       1000,
     );
     assert.equal(back.value.experiments.length, 2);
-    await waitFor(
-      "a Running again",
-      async () => ((await getExperiment(ns, "a"))?.status?.phase === "Running" ? true : undefined),
-      2000,
-    );
+    await waitForPhase(ns, "a", "Running", 2000);
     const twice = captureIo();
     assert.equal(
       await runCli(

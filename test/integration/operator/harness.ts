@@ -15,7 +15,13 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import type { CompiledPlan, PlanExperiment } from "../../../api/plan/types.ts";
-import { GROUP, PLURAL, type TokenChaosExperiment, VERSION } from "../../../api/v1alpha1/types.ts";
+import {
+  GROUP,
+  type Phase,
+  PLURAL,
+  type TokenChaosExperiment,
+  VERSION,
+} from "../../../api/v1alpha1/types.ts";
 import { PLAN_CONFIGMAP, PLAN_KEY } from "../../../operator/names.ts";
 import { createLogger } from "../../../operator/observability/log.ts";
 import { decodePlan } from "../../../operator/plan/plan-codec.ts";
@@ -24,34 +30,21 @@ import {
   type OperatorOptions,
   startOperator,
 } from "../../../operator/start.ts";
-import { adminKubeConfig, kubectl } from "../../support/cluster.ts";
+import { adminKubeConfig, createTestNamespace } from "../../support/cluster.ts";
+import { installCrd } from "../../support/crd.ts";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CRD_NAME = `${PLURAL}.${GROUP}`;
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-let crdInstalled: Promise<void> | undefined;
-
-/** Applies crds/ and waits until the API server serves the resource. */
-export function installCrd(): Promise<void> {
-  crdInstalled ??= (async () => {
-    const applied = await kubectl([
-      "apply",
-      "--server-side",
-      "--force-conflicts",
-      "-f",
-      `${ROOT}crds/`,
-    ]);
-    if (applied.code !== 0) throw new Error(`kubectl apply crds/ failed: ${applied.stderr}`);
-    const waited = await kubectl([
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      `crd/${CRD_NAME}`,
-    ]);
-    if (waited.code !== 0) throw new Error(`CRD not established: ${waited.stderr}`);
-  })();
-  return crdInstalled;
+/**
+ * The CRD installed and two fresh namespaces named from `prefix`: one for the experiments and
+ * one for the operator's own objects (plan, halt, lease), deleted after the file's tests.
+ */
+export async function operatorNamespaces(prefix: string): Promise<{ ns: string; opNs: string }> {
+  await installCrd();
+  const ns = await createTestNamespace(prefix);
+  const opNs = await createTestNamespace(`${prefix}-sys`);
+  return { ns, opNs };
 }
 
 export function customApi(): CustomObjectsApi {
@@ -175,6 +168,25 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Waits until the experiment's status reports `phase`; returns it with the time it took. */
+export function waitForPhase(
+  namespace: string,
+  name: string,
+  phase: Phase,
+  timeoutMs: number,
+  intervalMs?: number,
+): Promise<{ value: TokenChaosExperiment; ms: number }> {
+  return waitFor(
+    `${namespace}/${name} in phase ${phase}`,
+    async () => {
+      const o = await getExperiment(namespace, name);
+      return o?.status?.phase === phase ? o : undefined;
+    },
+    timeoutMs,
+    intervalMs,
+  );
 }
 
 // Clean-ups registered while tests run, executed by one hook on the file's root (a hook

@@ -7,13 +7,13 @@ import { networkInterfaces } from "node:os";
 import { before, describe, it } from "node:test";
 import { DiscoveryV1Api } from "@kubernetes/client-node";
 import { startAuthzServer } from "../../../authz-server/server.ts";
-import { adminKubeConfig, createTestNamespace } from "../../support/cluster.ts";
+import { adminKubeConfig } from "../../support/cluster.ts";
 import {
   atEnd,
   createExperiment,
   example,
   getExperiment,
-  installCrd,
+  operatorNamespaces,
   startTestOperator,
   waitFor,
 } from "./harness.ts";
@@ -32,9 +32,7 @@ describe("operator: injection counts from the authz-servers' metrics", () => {
   let httpUrl = "";
 
   before(async () => {
-    await installCrd();
-    ns = await createTestNamespace("op-inj");
-    opNs = await createTestNamespace("op-inj-sys");
+    ({ ns, opNs } = await operatorNamespaces("op-inj"));
     const host = hostAddress();
     const authz = await startAuthzServer({
       host,

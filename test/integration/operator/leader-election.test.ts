@@ -5,18 +5,20 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { LEASE_NAME } from "../../../operator/names.ts";
-import { adminKubeConfig, createTestNamespace, kubeconfigPath } from "../../support/cluster.ts";
-import { type ChildOperator, metricValue, spawnOperator } from "./child-operator.ts";
+import { adminKubeConfig, kubeconfigPath } from "../../support/cluster.ts";
+import { sampleValue } from "../../support/metrics-text.ts";
+import { type ChildOperator, spawnOperator } from "./child-operator.ts";
 import {
   createExperiment,
   eventsFor,
   example,
   getExperiment,
-  installCrd,
+  operatorNamespaces,
   patchExperiment,
   planEntry,
   readPlan,
   waitFor,
+  waitForPhase,
 } from "./harness.ts";
 
 const LEASE_MS = 15_000;
@@ -40,9 +42,7 @@ describe("operator: leader election", () => {
   let args: string[] = [];
 
   before(async () => {
-    await installCrd();
-    ns = await createTestNamespace("op-leader");
-    opNs = await createTestNamespace("op-leader-sys");
+    ({ ns, opNs } = await operatorNamespaces("op-leader"));
     args = [
       "--kubeconfig",
       kubeconfigPath(),
@@ -65,11 +65,11 @@ describe("operator: leader election", () => {
     await waitFor(
       "leader gauge",
       async () =>
-        metricValue(await leader.metrics(), "token_chaos_leader") === 1 ? true : undefined,
+        sampleValue(await leader.metrics(), "token_chaos_leader") === 1 ? true : undefined,
       5000,
       100,
     );
-    assert.equal(metricValue(await follower.metrics(), "token_chaos_leader"), 0);
+    assert.equal(sampleValue(await follower.metrics(), "token_chaos_leader"), 0);
     // Both are live and ready: a follower is ready to take over at once.
     for (const op of [leader, follower]) {
       const port = await op.metricsPort;
@@ -83,11 +83,7 @@ describe("operator: leader election", () => {
     }
 
     await createExperiment(example("missing-token.yaml", ns, "ha"));
-    await waitFor(
-      "Running",
-      async () => ((await getExperiment(ns, "ha"))?.status?.phase === "Running" ? true : undefined),
-      2000,
-    );
+    await waitForPhase(ns, "ha", "Running", 2000);
     const events = await waitFor(
       "an event",
       async () => {
@@ -101,22 +97,22 @@ describe("operator: leader election", () => {
     const lm = await leader.metrics();
     const fm = await follower.metrics();
     assert.ok(
-      (metricValue(lm, 'token_chaos_operator_writes_total{kind="status",result="ok"}') ?? 0) >= 1,
+      (sampleValue(lm, 'token_chaos_operator_writes_total{kind="status",result="ok"}') ?? 0) >= 1,
     );
     for (const kind of ["status", "event", "plan"]) {
       assert.equal(
-        metricValue(fm, `token_chaos_operator_writes_total{kind="${kind}",result="ok"}`) ?? 0,
+        sampleValue(fm, `token_chaos_operator_writes_total{kind="${kind}",result="ok"}`) ?? 0,
         0,
         `follower wrote ${kind}`,
       );
     }
     // The follower keeps its cache warm, but reports no phases (the leader does, once).
     assert.equal(
-      metricValue(fm, 'token_chaos_operator_cached_objects{resource="tokenchaosexperiments"}'),
+      sampleValue(fm, 'token_chaos_operator_cached_objects{resource="tokenchaosexperiments"}'),
       1,
     );
-    assert.equal(metricValue(fm, 'token_chaos_experiments{phase="Running"}'), 0);
-    assert.equal(metricValue(lm, 'token_chaos_experiments{phase="Running"}'), 1);
+    assert.equal(sampleValue(fm, 'token_chaos_experiments{phase="Running"}'), 0);
+    assert.equal(sampleValue(lm, 'token_chaos_experiments{phase="Running"}'), 1);
   });
 
   it("killing the leader hands over within the lease duration", async () => {

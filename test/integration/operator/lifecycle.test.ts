@@ -4,7 +4,6 @@
 
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { createTestNamespace } from "../../support/cluster.ts";
 import {
   condition,
   createExperiment,
@@ -12,12 +11,13 @@ import {
   eventsFor,
   example,
   getExperiment,
-  installCrd,
+  operatorNamespaces,
   patchExperiment,
   planEntry,
   readPlan,
   startTestOperator,
   waitFor,
+  waitForPhase,
 } from "./harness.ts";
 
 const WITHIN_MS = 1000;
@@ -27,9 +27,7 @@ describe("operator: experiment lifecycle", () => {
   let opNs = "";
 
   before(async () => {
-    await installCrd();
-    ns = await createTestNamespace("op-life");
-    opNs = await createTestNamespace("op-life-sys");
+    ({ ns, opNs } = await operatorNamespaces("op-life"));
     await startTestOperator({ namespace: ns, operatorNamespace: opNs });
   });
 
@@ -43,12 +41,10 @@ describe("operator: experiment lifecycle", () => {
       async () => planEntry(await readPlan(opNs), id),
       WITHIN_MS,
     );
-    const running = await waitFor(
-      "phase Running",
-      async () => {
-        const o = await getExperiment(ns, "missing-token");
-        return o?.status?.phase === "Running" ? o : undefined;
-      },
+    const running = await waitForPhase(
+      ns,
+      "missing-token",
+      "Running",
       WITHIN_MS - (performance.now() - t0),
     );
     const tookMs = performance.now() - t0;
@@ -131,14 +127,7 @@ describe("operator: experiment lifecycle", () => {
       WITHIN_MS,
     );
     console.log(`pause -> removed from plan ${removed.ms.toFixed(0)} ms`);
-    const paused = await waitFor(
-      "phase Paused",
-      async () => {
-        const o = await getExperiment(ns, "missing-token");
-        return o?.status?.phase === "Paused" ? o : undefined;
-      },
-      WITHIN_MS,
-    );
+    const paused = await waitForPhase(ns, "missing-token", "Paused", WITHIN_MS);
     assert.equal(condition(paused.value, "Paused")?.status, "True");
     assert.equal(condition(paused.value, "Paused")?.reason, "SpecPaused");
     assert.equal(condition(paused.value, "Running")?.status, "False");
@@ -146,12 +135,7 @@ describe("operator: experiment lifecycle", () => {
 
     await patchExperiment(ns, "missing-token", { spec: { paused: false } });
     await waitFor("back in the plan", async () => planEntry(await readPlan(opNs), id), WITHIN_MS);
-    await waitFor(
-      "Running again",
-      async () =>
-        (await getExperiment(ns, "missing-token"))?.status?.phase === "Running" ? true : undefined,
-      WITHIN_MS,
-    );
+    await waitForPhase(ns, "missing-token", "Running", WITHIN_MS);
 
     // The same transition again within the dedup period: one Event whose series counts both.
     await patchExperiment(ns, "missing-token", { spec: { paused: true } });
@@ -171,12 +155,7 @@ describe("operator: experiment lifecycle", () => {
     assert.match(String(series.value.series?.lastObservedTime), /\d{2}:\d{2}:\d{2}/);
     await patchExperiment(ns, "missing-token", { spec: { paused: false } });
     await waitFor("back in the plan", async () => planEntry(await readPlan(opNs), id), WITHIN_MS);
-    await waitFor(
-      "Running again",
-      async () =>
-        (await getExperiment(ns, "missing-token"))?.status?.phase === "Running" ? true : undefined,
-      WITHIN_MS,
-    );
+    await waitForPhase(ns, "missing-token", "Running", WITHIN_MS);
   });
 
   it("deleting removes the experiment from the plan within 1 s", async () => {
@@ -207,22 +186,10 @@ describe("operator: experiment lifecycle", () => {
       WITHIN_MS,
     );
     assert.deepEqual(entry.value.windows, [{ start, end: start + 2000 }]);
-    const scheduled = await waitFor(
-      "phase Scheduled",
-      async () => {
-        const o = await getExperiment(ns, "scheduled");
-        return o?.status?.phase === "Scheduled" ? o : undefined;
-      },
-      WITHIN_MS,
-    );
+    const scheduled = await waitForPhase(ns, "scheduled", "Scheduled", WITHIN_MS);
     assert.equal(Date.parse(scheduled.value.status?.nextWindow?.start ?? ""), start);
 
-    await waitFor(
-      "phase Running",
-      async () =>
-        (await getExperiment(ns, "scheduled"))?.status?.phase === "Running" ? true : undefined,
-      start - Date.now() + 1000,
-    );
+    await waitForPhase(ns, "scheduled", "Running", start - Date.now() + 1000);
     const lateMs = Date.now() - start;
     console.log(`window start -> status Running observed ${lateMs} ms after the edge`);
     assert.ok(lateMs < 500, `Running observed ${lateMs} ms after the window opened`);
@@ -239,14 +206,7 @@ describe("operator: experiment lifecycle", () => {
       removed.value.generatedAt >= start + 2000,
       "removed by a plan compiled after the end",
     );
-    const done = await waitFor(
-      "phase Completed",
-      async () => {
-        const o = await getExperiment(ns, "scheduled");
-        return o?.status?.phase === "Completed" ? o : undefined;
-      },
-      WITHIN_MS,
-    );
+    const done = await waitForPhase(ns, "scheduled", "Completed", WITHIN_MS);
     assert.equal(done.value.status?.currentWindow, undefined);
     assert.equal(condition(done.value, "Running")?.status, "False");
   });
@@ -255,14 +215,7 @@ describe("operator: experiment lifecycle", () => {
     const obj = example("missing-token.yaml", ns, "cross-namespace");
     obj.spec.target.hosts = ["cart.payments.svc.cluster.local"];
     await createExperiment(obj);
-    const invalid = await waitFor(
-      "phase Invalid",
-      async () => {
-        const o = await getExperiment(ns, "cross-namespace");
-        return o?.status?.phase === "Invalid" ? o : undefined;
-      },
-      WITHIN_MS,
-    );
+    const invalid = await waitForPhase(ns, "cross-namespace", "Invalid", WITHIN_MS);
     const c = condition(invalid.value, "Invalid");
     assert.equal(c?.status, "True");
     assert.match(
@@ -285,14 +238,7 @@ describe("operator: experiment lifecycle", () => {
     obj.spec.target.claims = [{ name: "client_id", exact: "mobile-app" }];
     obj.spec.target.hosts = [`idp.${ns}.svc.cluster.local`];
     await createExperiment(obj);
-    const invalid = await waitFor(
-      "phase Invalid",
-      async () => {
-        const o = await getExperiment(ns, "idp-claims");
-        return o?.status?.phase === "Invalid" ? o : undefined;
-      },
-      WITHIN_MS,
-    );
+    const invalid = await waitForPhase(ns, "idp-claims", "Invalid", WITHIN_MS);
     assert.match(
       invalid.value.status?.message ?? "",
       /spec\.faults\[0\]\.type.*no Bearer JWT.*claims/,

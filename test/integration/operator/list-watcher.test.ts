@@ -11,12 +11,12 @@ import { ListWatcher } from "../../../operator/watch/list-watcher.ts";
 import type { CacheEvent } from "../../../operator/watch/relist-diff.ts";
 import { experimentSource } from "../../../operator/watch/sources.ts";
 import { adminKubeConfig, createTestNamespace } from "../../support/cluster.ts";
+import { installCrd } from "../../support/crd.ts";
 import {
   atEnd,
   createExperiment,
   deleteExperiment,
   example,
-  installCrd,
   patchExperiment,
   waitFor,
 } from "./harness.ts";

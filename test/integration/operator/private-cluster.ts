@@ -3,26 +3,13 @@
 // every test file running at the same time. Once started, the cluster helpers of
 // test/support/cluster.ts (adminKubeConfig, kubectl, restartApiServer) all point at it.
 
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
+import { runCommand } from "../../support/run-command.ts";
 import { atEnd, ROOT } from "./harness.ts";
 
-function script(name: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(`${ROOT}test/cluster/${name}`, [], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      output += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      output += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
-  });
+async function script(name: string, env: NodeJS.ProcessEnv) {
+  const res = await runCommand(`${ROOT}test/cluster/${name}`, [], { env, timeoutMs: 300_000 });
+  return { code: res.code, output: res.stdout + res.stderr };
 }
 
 export async function usePrivateCluster(tag: string): Promise<void> {

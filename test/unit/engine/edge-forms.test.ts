@@ -17,6 +17,7 @@ import {
   assertValidDecision,
   bearer,
   experiment,
+  injectionReason,
   NOW,
   plan,
   request,
@@ -44,13 +45,7 @@ function run(fault: Fault, attrs: Partial<CheckAttributes> = {}): Decision {
   return d;
 }
 
-const reason = (fault: string, form = "edge") => ({
-  experiment: "shop/exp",
-  namespace: "shop",
-  fault,
-  form,
-  dryRun: false,
-});
+const reason = (fault: string) => injectionReason(fault, "edge");
 
 const json = { name: "content-type", value: "application/json" };
 

@@ -47,6 +47,24 @@ export function request(over: Partial<CheckAttributes> = {}): CheckAttributes {
   return { method: "GET", host: HOST, path: "/api/orders", headers: {}, ...over };
 }
 
+/** The reason a decision gives for an injection by the default experiment(). */
+export function injectionReason(
+  fault: string,
+  form: "edge" | "upstream",
+  extra: Record<string, unknown> = {},
+) {
+  return { experiment: "shop/exp", namespace: "shop", fault, form, dryRun: false, ...extra };
+}
+
+/** The decision for a request that goes on untouched. */
+export const UNTOUCHED = Object.freeze({
+  kind: "allow",
+  setHeaders: [],
+  removeHeaders: [],
+  responseHeaders: [],
+  delayMs: 0,
+});
+
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }

@@ -16,7 +16,17 @@ import {
   setTakeoverJwks,
 } from "../../../authz-server/engine/engine.ts";
 import type { CheckAttributes, Decision } from "../../../authz-server/engine/types.ts";
-import { assertValidDecision, experiment, NOW, plan, request, T0, WINDOW_MS } from "./fixtures.ts";
+import {
+  assertValidDecision,
+  experiment,
+  injectionReason,
+  NOW,
+  plan,
+  request,
+  T0,
+  UNTOUCHED,
+  WINDOW_MS,
+} from "./fixtures.ts";
 
 const IDP = "keycloak.shop.svc.cluster.local";
 let keys: SigningKeys;
@@ -44,13 +54,7 @@ function run(fault: Fault, attrs: Partial<CheckAttributes> = {}): Decision {
   return d;
 }
 
-const reason = (fault: string) => ({
-  experiment: "shop/exp",
-  namespace: "shop",
-  fault,
-  form: "edge",
-  dryRun: false,
-});
+const reason = (fault: string) => injectionReason(fault, "edge");
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
@@ -164,13 +168,7 @@ describe("token endpoint (RFC 6749 section 5.2)", () => {
     });
     assert.equal(refresh.kind === "deny" && refresh.status, 400);
     const cc = run(fault, { headers: FORM, body: "grant_type=client_credentials&scope=a" });
-    assert.deepEqual(cc, {
-      kind: "allow",
-      setHeaders: [],
-      removeHeaders: [],
-      responseHeaders: [],
-      delayMs: 0,
-    });
+    assert.deepEqual(cc, UNTOUCHED);
     const noBody = run(fault, { headers: FORM });
     assert.equal(noBody.kind, "allow");
     const json = run(fault, {
@@ -421,13 +419,7 @@ describe("JWKS takeover for rotate", () => {
       delayMs: 0,
       reason: reason("rotate"),
     });
-    assert.deepEqual(decide(jwksRequest, loaded, T0 + WINDOW_MS, seededRandom(1), s), {
-      kind: "allow",
-      setHeaders: [],
-      removeHeaders: [],
-      responseHeaders: [],
-      delayMs: 0,
-    });
+    assert.deepEqual(decide(jwksRequest, loaded, T0 + WINDOW_MS, seededRandom(1), s), UNTOUCHED);
     assert.equal(
       decide({ ...jwksRequest, method: "POST" }, loaded, NOW, seededRandom(1), s).kind,
       "allow",

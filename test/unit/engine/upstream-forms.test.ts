@@ -25,6 +25,7 @@ import {
   experiment,
   forwardedToken,
   HMAC_SECRET,
+  injectionReason,
   keyPair,
   NOW,
   plan,
@@ -32,6 +33,7 @@ import {
   segments,
   signedToken,
   type TestAlg,
+  UNTOUCHED,
 } from "./fixtures.ts";
 
 let keys: SigningKeys;
@@ -50,14 +52,8 @@ function run(fault: Fault, headers: Record<string, string>): Decision {
   return d;
 }
 
-const reason = (fault: string, extra: Record<string, unknown> = {}) => ({
-  experiment: "shop/exp",
-  namespace: "shop",
-  fault,
-  form: "upstream",
-  dryRun: false,
-  ...extra,
-});
+const reason = (fault: string, extra: Record<string, unknown> = {}) =>
+  injectionReason(fault, "upstream", extra);
 
 async function verifiesWithOriginal(
   token: string,
@@ -159,14 +155,7 @@ describe("scope upstream", () => {
       { type: "scope", scope: { remove: ["x"] } },
       bearer(await signedToken("RS256", { sub: "u" })),
     );
-    assert.deepEqual(d, {
-      kind: "allow",
-      setHeaders: [],
-      removeHeaders: [],
-      responseHeaders: [],
-      delayMs: 0,
-      reason: reason("scope", { skipped: true }),
-    });
+    assert.deepEqual(d, { ...UNTOUCHED, reason: reason("scope", { skipped: true }) });
   });
 });
 
@@ -387,11 +376,7 @@ describe("non-JWT tokens pass through upstream forms untouched, counted as skipp
         {},
       ]) {
         assert.deepEqual(run(fault, headers), {
-          kind: "allow",
-          setHeaders: [],
-          removeHeaders: [],
-          responseHeaders: [],
-          delayMs: 0,
+          ...UNTOUCHED,
           reason: reason(fault.type, { skipped: true }),
         });
       }

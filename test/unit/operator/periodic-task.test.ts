@@ -2,31 +2,49 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
 import { PeriodicTask } from "../../../operator/periodic-task.ts";
 
+/** A task whose step is the given function. */
+class TaskOf extends PeriodicTask {
+  private readonly fn: () => Promise<void>;
+
+  constructor(intervalMs: number, fn: () => Promise<void>) {
+    super(intervalMs);
+    this.fn = fn;
+  }
+
+  protected step(): Promise<void> {
+    return this.fn();
+  }
+}
+
 /** A step that stays pending until released, counting how often it was started. */
 function gatedStep() {
   let calls = 0;
-  let release = () => {};
+  const waiting: Array<() => void> = [];
   const step = () => {
     calls++;
     return new Promise<void>((resolve) => {
-      release = resolve;
+      waiting.push(resolve);
     });
   };
-  return { step, calls: () => calls, release: () => release() };
+  const release = () => {
+    for (const resolve of waiting.splice(0)) resolve();
+  };
+  return { step, calls: () => calls, release };
 }
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe("periodic task: run", () => {
+describe("periodic task: tick", () => {
   it("skips a run while the previous one is still going, and runs again once it is done", async () => {
     const gate = gatedStep();
-    const task = new PeriodicTask(1000, gate.step);
-    const first = task.run();
-    await task.run();
+    const task = new TaskOf(1000, gate.step);
+    const first = task.tick();
+    const overlapping = task.tick();
     assert.equal(gate.calls(), 1, "the overlapping run did not start the step");
+    await overlapping;
     gate.release();
     await first;
-    const third = task.run();
+    const third = task.tick();
     assert.equal(gate.calls(), 2);
     gate.release();
     await third;
@@ -34,12 +52,12 @@ describe("periodic task: run", () => {
 
   it("passes a failing step's error on and is free to run again after it", async () => {
     let calls = 0;
-    const task = new PeriodicTask(1000, async () => {
+    const task = new TaskOf(1000, async () => {
       calls++;
       if (calls === 1) throw new Error("boom");
     });
-    await assert.rejects(task.run(), /boom/);
-    await task.run();
+    await assert.rejects(task.tick(), /boom/);
+    await task.tick();
     assert.equal(calls, 2);
   });
 });
@@ -50,7 +68,7 @@ describe("periodic task: timer", () => {
 
   it("runs the step once an interval until stopped", async () => {
     let calls = 0;
-    const task = new PeriodicTask(100, async () => {
+    const task = new TaskOf(100, async () => {
       calls++;
     });
     task.start();
@@ -66,27 +84,27 @@ describe("periodic task: timer", () => {
     assert.equal(calls, 3, "no run after stop");
   });
 
-  it("starting twice does not run the step twice as often; it can start again after a stop", async () => {
+  it("one stop ends a task started twice; it can start again after a stop", async () => {
     let calls = 0;
-    const task = new PeriodicTask(100, async () => {
+    const task = new TaskOf(100, async () => {
       calls++;
     });
     task.start();
+    task.start();
+    task.stop();
+    mock.timers.tick(100);
+    await settle();
+    assert.equal(calls, 0);
     task.start();
     mock.timers.tick(100);
     await settle();
     assert.equal(calls, 1);
     task.stop();
-    task.start();
-    mock.timers.tick(100);
-    await settle();
-    assert.equal(calls, 2);
-    task.stop();
   });
 
   it("ticks that come while a slow step is running are skipped, not queued", async () => {
     const gate = gatedStep();
-    const task = new PeriodicTask(100, gate.step);
+    const task = new TaskOf(100, gate.step);
     task.start();
     for (let i = 0; i < 5; i++) {
       mock.timers.tick(100);
@@ -113,7 +131,7 @@ describe("periodic task: process lifetime", () => {
       timers.push(t);
       return t;
     });
-    const task = new PeriodicTask(60_000, async () => {});
+    const task = new TaskOf(60_000, async () => {});
     try {
       task.start();
     } finally {
