@@ -6,7 +6,8 @@
 // Run: node bench/authz-memory.ts [--from dist] [--node-options="--max-semi-space-size=2"]
 //        [--load-seconds 5] [--sizes 1,1000]
 //   --from DIR     runs DIR/bin/token-chaos.js, JavaScript compiled ahead of time (`make build`
-//                  writes dist/), instead of the .ts sources
+//                  writes dist/), or DIR/bin/token-chaos.ts (another checkout), instead of
+//                  this checkout's .ts sources
 //   --node-options Node flags for the server process (default: none; the CLI applies its own)
 // Needs ghz in .cache/bin (bench/authz-grpc.sh builds it from its pinned module).
 // TOKEN_CHAOS_V8_FLAGS in the environment is passed on to the server (compare "" to the default).
@@ -39,11 +40,11 @@ if (!Number.isInteger(loadSeconds) || loadSeconds < 1 || loadSeconds > 30) {
 }
 const sizes = (values.sizes ?? "").split(",").map(Number);
 if (sizes.some((n) => ![1, 100, 1000].includes(n))) throw new Error("--sizes: from 1,100,1000");
-const bin =
-  values.from === undefined
-    ? join(ROOT, "bin/token-chaos.ts")
-    : resolvePath(values.from, "bin/token-chaos.js");
-if (!existsSync(bin)) throw new Error(`${bin} is missing (make build writes dist/)`);
+const from = values.from === undefined ? ROOT : resolvePath(values.from);
+const bin = [join(from, "bin/token-chaos.js"), join(from, "bin/token-chaos.ts")].find((f) =>
+  existsSync(f),
+);
+if (bin === undefined) throw new Error(`no bin/token-chaos.{js,ts} in ${from}`);
 if (!existsSync(GHZ)) throw new Error(`${GHZ} is missing: bench/authz-grpc.sh builds it`);
 const nodeOptions = (values["node-options"] ?? "").split(/\s+/).filter((s) => s !== "");
 
@@ -196,7 +197,7 @@ for (const size of sizes) {
 
 const mb = (n: number) => n.toFixed(0);
 const lines = [
-  `authz-server from ${values.from === undefined ? "the .ts sources" : `${values.from} (compiled)`}; node options: ${nodeOptions.join(" ") || "none"}; TOKEN_CHAOS_V8_FLAGS: ${process.env.TOKEN_CHAOS_V8_FLAGS ?? "(unset: the CLI's default)"}`,
+  `authz-server: ${bin}; node options: ${nodeOptions.join(" ") || "none"}; TOKEN_CHAOS_V8_FLAGS: ${process.env.TOKEN_CHAOS_V8_FLAGS ?? "(unset: the CLI's default)"}`,
   "",
   `| experiments | idle RSS (anon) MiB | peak RSS under load MiB | RSS 5 s after (anon) MiB | VmHWM MiB | load rps (${loadSeconds} s, ${CONCURRENCY} concurrent) |`,
   "|---:|---:|---:|---:|---:|---:|",

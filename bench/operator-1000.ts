@@ -10,7 +10,7 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
@@ -46,6 +46,18 @@ if (FROM === "dist" && !existsSync(DIST_BIN)) {
   process.exit(2);
 }
 const OPERATOR_BIN = FROM === "dist" ? DIST_BIN : `${ROOT}bin/token-chaos.ts`;
+if (FROM === "dist") {
+  // A build older than the sources measures yesterday's operator: say so rather than mislead.
+  const built = statSync(DIST_BIN).mtimeMs;
+  const newer = ["api", "bin", "cli", "operator"].flatMap((dir) =>
+    readdirSync(`${ROOT}${dir}`, { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith(".ts") && statSync(`${ROOT}${dir}/${f}`).mtimeMs > built,
+    ),
+  );
+  if (newer.length > 0) {
+    console.error(`warning: ${newer.length} source files are newer than dist/: run make build`);
+  }
+}
 
 const kubeconfig = process.env.TOKEN_CHAOS_KUBECONFIG;
 if (!kubeconfig) {

@@ -12,18 +12,22 @@ export const V8_FLAGS_ENV = "TOKEN_CHAOS_V8_FLAGS";
 /**
  * The operator: a controller allocates in small bursts around each reconcile; V8's default young
  * generation (up to 16 MB semi-spaces) and speed-tuned heuristics hold on to far more memory
- * than that needs. These keep it well inside its memory budget at 1,000 experiments.
+ * than that needs. Its code is not hot enough for the optimizing compilers (TurboFan, Maglev)
+ * to pay off: without them a burst of 1,000 experiments costs the same CPU time within noise,
+ * and 13 MB less idle, 20 MB less at the peak (bench/operator-1000.ts, docs/operator.md); the
+ * baseline compiler stays. These keep it well inside its memory budget.
  */
-export const OPERATOR_V8_FLAGS = "--max-semi-space-size=1 --optimize-for-size";
+export const OPERATOR_V8_FLAGS = "--max-semi-space-size=1 --optimize-for-size --no-opt --no-maglev";
 
 /**
- * The authz-server: each check allocates a few kilobytes that die with it. With the default
- * 16 MB semi-spaces and an old generation allowed to grow lazily, resident memory under load
- * roughly doubles with garbage nobody needs (the live heap stays near 25 MB with 1,000
- * experiments). A 1 MB young generation and a bounded old one keep it near the idle figure.
- * Not --optimize-for-size: it costs the hot path a third of its throughput.
+ * The authz-server: each check allocates some 30 KB (mostly the gRPC and HTTP/2 stack) that
+ * dies with it. On V8's defaults (16 MB semi-spaces, an old generation that grows lazily)
+ * resident memory under load is about twice the idle figure, all of it garbage; the live heap
+ * stays near 25 MB with 1,000 experiments. A 4 MB young generation still holds the checks in
+ * flight (a smaller one promotes them and costs a sixth more CPU per check) and a bounded old
+ * one stops the lazy growth. Not --optimize-for-size: it slows the hot path down markedly.
  */
-export const AUTHZ_V8_FLAGS = "--max-semi-space-size=1 --max-old-space-size=96";
+export const AUTHZ_V8_FLAGS = "--max-semi-space-size=4 --max-old-space-size=96";
 /** Set on the restarted process: it never restarts a second time, whatever its flags say. */
 const RESTARTED_ENV = "TOKEN_CHAOS_V8_FLAGS_APPLIED";
 
