@@ -1,9 +1,9 @@
-// Resident memory of the standalone authz-server, read from /proc (VmRSS, VmHWM): idle after
-// start-up, the peak while ghz (a separate process, on loopback) sends a bounded pass-through
-// load, and settled a few seconds after the load, with 1 and with 1,000 experiments loaded.
+// Resident memory of the standalone authz-server, read from /proc (VmRSS, RssAnon, VmHWM):
+// idle after start-up, the peak while ghz (a separate process, on loopback) sends a bounded
+// pass-through load, and a few seconds after the load, with 1 and with 1,000 experiments.
 // One server at a time, so each measurement has the machine to itself as far as this script goes.
 //
-// Run: node bench/authz-memory.ts [--from dist] [--node-options="--max-semi-space-size=2"]
+// Run: node bench/authz-memory.ts [--from DIR] [--node-options="--max-semi-space-size=2"]
 //        [--load-seconds 5] [--sizes 1,1000]
 //   --from DIR     runs DIR/bin/token-chaos.js, JavaScript compiled ahead of time (`make build`
 //                  writes dist/), or DIR/bin/token-chaos.ts (another checkout), instead of
@@ -41,10 +41,13 @@ if (!Number.isInteger(loadSeconds) || loadSeconds < 1 || loadSeconds > 30) {
 const sizes = (values.sizes ?? "").split(",").map(Number);
 if (sizes.some((n) => ![1, 100, 1000].includes(n))) throw new Error("--sizes: from 1,100,1000");
 const from = values.from === undefined ? ROOT : resolvePath(values.from);
-const bin = [join(from, "bin/token-chaos.js"), join(from, "bin/token-chaos.ts")].find((f) =>
-  existsSync(f),
-);
-if (bin === undefined) throw new Error(`no bin/token-chaos.{js,ts} in ${from}`);
+function findBin(): string {
+  for (const f of [join(from, "bin/token-chaos.js"), join(from, "bin/token-chaos.ts")]) {
+    if (existsSync(f)) return f;
+  }
+  throw new Error(`no bin/token-chaos.{js,ts} in ${from}`);
+}
+const bin = findBin();
 if (!existsSync(GHZ)) throw new Error(`${GHZ} is missing: bench/authz-grpc.sh builds it`);
 const nodeOptions = (values["node-options"] ?? "").split(/\s+/).filter((s) => s !== "");
 

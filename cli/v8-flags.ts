@@ -24,7 +24,7 @@ export const OPERATOR_V8_FLAGS = "--max-semi-space-size=1 --optimize-for-size --
  * dies with it. On V8's defaults (16 MB semi-spaces, an old generation that grows lazily)
  * resident memory under load is about twice the idle figure, all of it garbage; the live heap
  * stays near 25 MB with 1,000 experiments. A 4 MB young generation still holds the checks in
- * flight (a smaller one promotes them and costs a sixth more CPU per check) and a bounded old
+ * flight (a smaller one promotes them and costs a fifth more CPU per check) and a bounded old
  * one stops the lazy growth. Not --optimize-for-size: it slows the hot path down markedly.
  */
 export const AUTHZ_V8_FLAGS = "--max-semi-space-size=4 --max-old-space-size=96";
