@@ -33,7 +33,7 @@ export const authzCommand: Subcommand = {
       }
     }
 
-    // Loaded only now: a flag error is reported without paying for gRPC and the Kubernetes client.
+    // Loaded only now: a flag error is reported without paying for gRPC and the logger.
     const [{ setLogger }, { pino }, { createLogger }, { ListenError, startAuthzServer }] =
       await Promise.all([
         import("@grpc/grpc-js"),

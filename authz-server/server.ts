@@ -5,7 +5,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { DestinationStream } from "pino";
 import type { CompiledPlan } from "../api/plan/types.ts";
 import { createDecider } from "./decider.ts";
@@ -23,6 +22,7 @@ import { createForwardAuthHandler, type HttpFlavor } from "./http/forward-auth.t
 import { JwksFetcher } from "./jwks-fetcher.ts";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.ts";
 import { type AuthzMetrics, createMetrics } from "./observability/metrics.ts";
+import type { KubeConfigLike } from "./plan-source/kube-http.ts";
 import { DEFAULT_PLAN_CONFIGMAP } from "./plan-source/plan-codec.ts";
 import type { PlanSink, PlanSource } from "./plan-source/plan-source.ts";
 import { YamlFilesSource } from "./plan-source/yaml-files.ts";
@@ -41,8 +41,12 @@ export interface AuthzServerOptions {
   experiments?: string;
   /** Kubernetes: the ConfigMap the operator publishes the plan to. */
   planConfigMap?: { namespace: string; name?: string };
-  /** Credentials for planConfigMap; default: in-cluster or $KUBECONFIG. */
-  kubeConfig?: KubeConfig;
+  /**
+   * Credentials for planConfigMap: a client-node KubeConfig (its current cluster and user are
+   * read, the library itself is not loaded here); default: $KUBECONFIG, ~/.kube/config, or the
+   * pod's ServiceAccount.
+   */
+  kubeConfig?: KubeConfigLike;
   /** Any other source (tests, embedding). */
   planSource?: PlanSource;
   logger?: Logger;
@@ -109,19 +113,17 @@ async function makeSource(opts: AuthzServerOptions, logger: Logger): Promise<Pla
     });
   }
   if (opts.planConfigMap !== undefined) {
-    // Loaded only here: the Kubernetes client is most of the process's memory, and the
-    // standalone mode never needs it.
-    const [{ KubeConfig }, { ConfigMapSource }] = await Promise.all([
-      import("@kubernetes/client-node"),
+    // Loaded only here: the standalone mode never needs the Kubernetes transport.
+    const [kube, { ConfigMapSource }] = await Promise.all([
+      import("./plan-source/kube-http.ts"),
       import("./plan-source/configmap.ts"),
     ]);
-    let kc = opts.kubeConfig;
-    if (kc === undefined) {
-      kc = new KubeConfig();
-      kc.loadFromDefault();
-    }
+    const access =
+      opts.kubeConfig === undefined
+        ? await kube.defaultKubeAccess()
+        : await kube.materialize(kube.specFromKubeConfig(opts.kubeConfig));
     return new ConfigMapSource({
-      kubeConfig: kc,
+      access,
       namespace: opts.planConfigMap.namespace,
       name: opts.planConfigMap.name ?? DEFAULT_PLAN_CONFIGMAP,
       logger,

@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:net";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CLIENT_NODE_LOADED } from "../../support/client-node-tripwire.ts";
+import { kubeconfigPath } from "../../support/cluster.ts";
 import { envoyAuthzClient } from "../../support/envoy-authz-client.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -164,8 +165,37 @@ describe("token-chaos authz (process)", () => {
     assert.ok(!exit.stderr.includes(CLIENT_NODE_LOADED), exit.stderr);
   });
 
-  it("loads the Kubernetes client only for the ConfigMap source", async () => {
-    // The same tripwire fires in Kubernetes mode (here it then fails on a missing kubeconfig).
+  it("lists and watches the plan ConfigMap without the Kubernetes client library", async () => {
+    const { child, done } = start(
+      [
+        "--plan-configmap",
+        "default/tripwire-absent",
+        "--grpc-port=0",
+        "--metrics-port=0",
+        "--log-level=info",
+      ],
+      { KUBECONFIG: kubeconfigPath() },
+      TRIPWIRE,
+    );
+    let stdout = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        // Logged after a successful list that found no such ConfigMap.
+        if (stdout.includes("plan ConfigMap not found yet")) resolve();
+      });
+      void done.then((r) => reject(new Error(`exited early: ${r.stderr}`)));
+    });
+    child.kill("SIGTERM");
+    const exit = await done;
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.ok(!exit.stdout.includes("keeping the last good plan"), exit.stdout);
+    assert.ok(!exit.stderr.includes(CLIENT_NODE_LOADED), exit.stderr);
+  });
+
+  it("does not load the Kubernetes client for the ConfigMap source either", async () => {
+    // Kubernetes mode talks to the API server over its own small client; here it fails on a
+    // missing kubeconfig, after the point where the library used to be loaded.
     const r = await run(
       ["--plan-configmap", "token-chaos/plan", "--grpc-port", "0"],
       { KUBECONFIG: `${ROOT}test/fixtures/authz/no-such-kubeconfig` },
@@ -173,6 +203,6 @@ describe("token-chaos authz (process)", () => {
     );
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /no-such-kubeconfig/);
-    assert.ok(r.stderr.includes(CLIENT_NODE_LOADED), r.stderr);
+    assert.ok(!r.stderr.includes(CLIENT_NODE_LOADED), r.stderr);
   });
 });
