@@ -68,3 +68,9 @@ cluster-down:
 
 clean:
 	rm -rf .cache test/.run dist
+
+# Benchmarks (not part of `make test`; a few minutes, loopback only, every loop bounded).
+bench: deps build cluster-build
+	node bench/engine-decide.bench.ts
+	bench/authz-grpc.sh
+	test/cluster/with-cluster.sh node bench/operator-1000.ts

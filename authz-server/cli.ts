@@ -58,6 +58,17 @@ export const authzCommand: Subcommand = {
     // The chaos tool must not become the outage: a stray async failure is logged, not fatal.
     process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
 
+    // A signal that arrives while the servers are still starting (a pod deleted at once) is
+    // remembered and honoured as soon as they are up, instead of killing the process mid-start.
+    let signalled: string | undefined;
+    const early = (signal: string) => () => {
+      signalled ??= signal;
+    };
+    const earlyTerm = early("SIGTERM");
+    const earlyInt = early("SIGINT");
+    process.on("SIGTERM", earlyTerm);
+    process.on("SIGINT", earlyInt);
+
     let running: RunningServer;
     try {
       running = await startAuthzServer({
@@ -111,6 +122,9 @@ export const authzCommand: Subcommand = {
       };
       process.on("SIGTERM", () => stop("SIGTERM"));
       process.on("SIGINT", () => stop("SIGINT"));
+      process.off("SIGTERM", earlyTerm);
+      process.off("SIGINT", earlyInt);
+      if (signalled !== undefined) stop(signalled);
     });
   },
 };
