@@ -3,10 +3,10 @@
 // so every bad value is reported with the flag (or variable) that carried it.
 
 import { parseArgs } from "node:util";
+import { PLAN_CONFIGMAP } from "../api/plan/codec.ts";
 import { parseDuration } from "../api/plan/schedule.ts";
 import { HTTP_FLAVORS, type HttpFlavor } from "./http/forward-auth.ts";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observability/logger.ts";
-import { DEFAULT_PLAN_CONFIGMAP } from "./plan-source/plan-codec.ts";
 
 export const DEFAULT_PORTS = { grpc: 9001, http: 9002, metrics: 9090 } as const;
 
@@ -59,7 +59,7 @@ Options (each also read from the environment variable shown):
                             [TOKEN_CHAOS_EXPERIMENTS]
   --plan-configmap NS[/NAME]
                             ConfigMap the operator publishes the plan to (NAME defaults to
-                            ${DEFAULT_PLAN_CONFIGMAP}) [TOKEN_CHAOS_PLAN_CONFIGMAP]
+                            ${PLAN_CONFIGMAP}) [TOKEN_CHAOS_PLAN_CONFIGMAP]
   --host ADDR               interface to listen on (default 127.0.0.1) [TOKEN_CHAOS_HOST]
   --grpc-port N             gRPC port, 0 for any free port (default ${DEFAULT_PORTS.grpc}) [TOKEN_CHAOS_GRPC_PORT]
   --http-port N             HTTP mode port (default ${DEFAULT_PORTS.http}) [TOKEN_CHAOS_HTTP_PORT]
@@ -207,7 +207,7 @@ export function parseAuthzArgs(args: string[], env: NodeJS.ProcessEnv): ParseRes
   } else if (cmArg !== undefined) {
     const parts = cmArg.value.trim().split("/");
     const namespace = parts[0] ?? "";
-    const name = parts[1] ?? DEFAULT_PLAN_CONFIGMAP;
+    const name = parts[1] ?? PLAN_CONFIGMAP;
     if (parts.length > 2 || !DNS_LABEL.test(namespace) || namespace.length > 63) {
       errors.push(`${cmArg.where}: '${cmArg.value}' is not NAMESPACE or NAMESPACE/NAME`);
     } else if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {

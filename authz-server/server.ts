@@ -6,6 +6,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import type { DestinationStream } from "pino";
+import { PLAN_CONFIGMAP } from "../api/plan/codec.ts";
 import type { CompiledPlan } from "../api/plan/types.ts";
 import { createDecider } from "./decider.ts";
 import { DelayTimers } from "./delay-timers.ts";
@@ -23,7 +24,6 @@ import { JwksFetcher } from "./jwks-fetcher.ts";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.ts";
 import { type AuthzMetrics, createMetrics } from "./observability/metrics.ts";
 import type { KubeConfigLike } from "./plan-source/kube-http.ts";
-import { DEFAULT_PLAN_CONFIGMAP } from "./plan-source/plan-codec.ts";
 import type { PlanSink, PlanSource } from "./plan-source/plan-source.ts";
 import { YamlFilesSource } from "./plan-source/yaml-files.ts";
 import { PlanState } from "./plan-state.ts";
@@ -125,7 +125,7 @@ async function makeSource(opts: AuthzServerOptions, logger: Logger): Promise<Pla
     return new ConfigMapSource({
       access,
       namespace: opts.planConfigMap.namespace,
-      name: opts.planConfigMap.name ?? DEFAULT_PLAN_CONFIGMAP,
+      name: opts.planConfigMap.name ?? PLAN_CONFIGMAP,
       logger,
     });
   }

@@ -11,7 +11,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import {
   ApiException,
@@ -20,9 +19,9 @@ import {
   KubeConfig,
   loadYaml,
 } from "@kubernetes/client-node";
+import { decodePlan, PLAN_CONFIGMAP, PLAN_KEY } from "../api/plan/codec.ts";
 import { GROUP, PLURAL, type TokenChaosExperiment, VERSION } from "../api/v1alpha1/types.ts";
-import { PLAN_CONFIGMAP, PLAN_KEY } from "../operator/names.ts";
-import { decodePlan } from "../operator/plan/plan-codec.ts";
+import { freePort } from "../test/support/child-process.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const countArg = process.argv.indexOf("--count");
@@ -89,14 +88,6 @@ function experiment(i: number, namespace: string): TokenChaosExperiment {
     h.replace(`.${from}.svc`, `.${namespace}.svc`),
   );
   return t;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function listAll(namespaces: string[]): Promise<TokenChaosExperiment[]> {

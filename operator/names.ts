@@ -1,10 +1,7 @@
 // Names the operator and the data plane agree on. Changing one is a breaking change for
 // every installed authz-server, so they live in one place.
 
-/** ConfigMap (in the operator's namespace) that carries the compiled plan. */
-export const PLAN_CONFIGMAP = "token-chaos-plan";
-/** binaryData key holding gzip(JSON(CompiledPlan)). */
-export const PLAN_KEY = "plan.json.gz";
+// The plan ConfigMap's name and key live with the plan's wire form, api/plan/codec.ts.
 /** Its presence in the operator's namespace halts every experiment. */
 export const HALT_CONFIGMAP = "token-chaos-halt";
 /** coordination.k8s.io/v1 Lease used for leader election. */

@@ -7,9 +7,9 @@
 // plan too: its windows still end injection on time, and a halt arrives as a new plan, not as a
 // deletion.
 
+import { decodePlan, PLAN_CONFIGMAP, PLAN_KEY } from "../../api/plan/codec.ts";
 import type { Logger } from "../observability/logger.ts";
 import { type KubeAccess, KubeHttp } from "./kube-http.ts";
-import { DEFAULT_PLAN_CONFIGMAP, decodePlanBase64, PLAN_KEY } from "./plan-codec.ts";
 import type { PlanSink, PlanSource } from "./plan-source.ts";
 
 export interface ConfigMapSourceOptions {
@@ -62,7 +62,7 @@ export class ConfigMapSource implements PlanSource {
   constructor(opts: ConfigMapSourceOptions) {
     this.#http = new KubeHttp(opts.access);
     this.#namespace = opts.namespace;
-    this.#name = opts.name ?? DEFAULT_PLAN_CONFIGMAP;
+    this.#name = opts.name ?? PLAN_CONFIGMAP;
     this.#logger = opts.logger;
     this.#minBackoff = opts.minBackoffMs ?? 500;
     this.#maxBackoff = opts.maxBackoffMs ?? 30_000;
@@ -197,9 +197,9 @@ export class ConfigMapSource implements PlanSource {
       this.#sink?.problem(this.description, `ConfigMap has no binaryData key ${PLAN_KEY}`);
       return;
     }
-    let plan: ReturnType<typeof decodePlanBase64>;
+    let plan: ReturnType<typeof decodePlan>;
     try {
-      plan = decodePlanBase64(data);
+      plan = decodePlan(data);
     } catch (err) {
       this.#sink?.problem(
         this.description,

@@ -7,15 +7,9 @@ import {
   type KubeConfig,
   type V1ConfigMap,
 } from "@kubernetes/client-node";
+import { decodePlan, encodePlan, PLAN_CONFIGMAP, PLAN_KEY } from "../../api/plan/codec.ts";
 import type { CompiledPlan } from "../../api/plan/types.ts";
-import {
-  FIELD_MANAGER,
-  PLAN_CONFIGMAP,
-  PLAN_EXPERIMENTS_ANNOTATION,
-  PLAN_KEY,
-  PLAN_VERSION_ANNOTATION,
-} from "../names.ts";
-import { decodePlan, encodePlan } from "./plan-codec.ts";
+import { FIELD_MANAGER, PLAN_EXPERIMENTS_ANNOTATION, PLAN_VERSION_ANNOTATION } from "../names.ts";
 
 export interface StoredPlan {
   plan?: CompiledPlan;

@@ -19,6 +19,7 @@ import {
   serviceAccountToken,
 } from "../../support/cluster.ts";
 import { type EnvoyAuthzClient, envoyAuthzClient } from "../../support/envoy-authz-client.ts";
+import { usePrivateCluster } from "../../support/private-cluster.ts";
 
 const NAME = "token-chaos-plan";
 const HOST = "cm.shop.test";
@@ -95,6 +96,9 @@ async function metric(name: string): Promise<string> {
 }
 
 before(async () => {
+  // This file restarts kube-apiserver; on the shared cluster that would break every test file
+  // running at the same time.
+  await usePrivateCluster("authz-cm");
   ns = await createTestNamespace("authz-cm");
   const admin = adminKubeConfig();
   core = admin.makeApiClient(CoreV1Api);

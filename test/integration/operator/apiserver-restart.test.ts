@@ -8,6 +8,7 @@ import { before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { adminKubeConfig, restartApiServer } from "../../support/cluster.ts";
 import { installCrd } from "../../support/crd.ts";
+import { usePrivateCluster } from "../../support/private-cluster.ts";
 import {
   createExperiment,
   deleteExperiment,
@@ -19,7 +20,6 @@ import {
   startTestOperator,
   waitFor,
 } from "./harness.ts";
-import { usePrivateCluster } from "./private-cluster.ts";
 
 describe("operator: kube-apiserver restart", () => {
   let ns = "";

@@ -14,6 +14,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
+import { decodePlan, PLAN_CONFIGMAP, PLAN_KEY } from "../../../api/plan/codec.ts";
 import type { CompiledPlan, PlanExperiment } from "../../../api/plan/types.ts";
 import {
   GROUP,
@@ -22,9 +23,7 @@ import {
   type TokenChaosExperiment,
   VERSION,
 } from "../../../api/v1alpha1/types.ts";
-import { PLAN_CONFIGMAP, PLAN_KEY } from "../../../operator/names.ts";
 import { createLogger } from "../../../operator/observability/log.ts";
-import { decodePlan } from "../../../operator/plan/plan-codec.ts";
 import {
   type OperatorHandle,
   type OperatorOptions,

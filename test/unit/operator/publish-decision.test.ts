@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { decodePlan, encodePlan } from "../../../api/plan/codec.ts";
 import { type CompiledPlan, PLAN_FORMAT } from "../../../api/plan/types.ts";
-import { decodePlan, encodePlan } from "../../../operator/plan/plan-codec.ts";
 import {
   decideWrite,
   nextVersion,

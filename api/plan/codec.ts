@@ -1,13 +1,16 @@
-// Reads the plan the operator publishes: base64 (as binaryData travels in JSON) of gzip of the
-// CompiledPlan JSON. Bounded: a ConfigMap is at most 1 MiB, and the decompressed plan is
-// capped so a hostile object cannot exhaust memory. The shape is checked before use; the
-// engine's loadPlan checks the rest.
+// The plan's wire form, written by the operator and read by every authz-server: base64 (as
+// binaryData travels in JSON) of gzip of the compact CompiledPlan JSON. JSON of 1,000
+// experiments is repetitive and shrinks ~10x, far below the 1 MiB object limit. Reading is
+// bounded: the decompressed plan is capped so a hostile object cannot exhaust memory, and the
+// shape is checked before use; the engine's loadPlan checks the rest. One module for both
+// sides, because a change to either half is a breaking change for every installed replica.
 
-import { gunzipSync } from "node:zlib";
-import { type CompiledPlan, PLAN_FORMAT } from "../../api/plan/types.ts";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { type CompiledPlan, PLAN_FORMAT } from "./types.ts";
 
-/** The ConfigMap the operator publishes the plan to, and its key. */
-export const DEFAULT_PLAN_CONFIGMAP = "token-chaos-plan";
+/** ConfigMap (in the operator's namespace) that carries the compiled plan. */
+export const PLAN_CONFIGMAP = "token-chaos-plan";
+/** binaryData key holding gzip(JSON(CompiledPlan)). */
 export const PLAN_KEY = "plan.json.gz";
 export const MAX_PLAN_JSON_BYTES = 64 * 1024 * 1024;
 
@@ -15,8 +18,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+export function encodePlan(plan: CompiledPlan): string {
+  return gzipSync(Buffer.from(JSON.stringify(plan)), { level: 6 }).toString("base64");
+}
+
 /** Throws an Error saying what is wrong when the text is not a plan. */
-export function decodePlanBase64(base64: string): CompiledPlan {
+export function decodePlan(base64: string): CompiledPlan {
   const gz = Buffer.from(base64, "base64");
   let json: string;
   try {

@@ -4,8 +4,21 @@
 // test/support/cluster.ts (adminKubeConfig, kubectl, restartApiServer) all point at it.
 
 import { rmSync } from "node:fs";
-import { runCommand } from "../../support/run-command.ts";
-import { atEnd, ROOT } from "./harness.ts";
+import { after } from "node:test";
+import { fileURLToPath } from "node:url";
+// Imported for its side effect too: its namespace clean-up hook is registered before the
+// tear-down below, so it runs while the private cluster still answers.
+import "./cluster.ts";
+import { runCommand } from "./run-command.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+// Tear-downs, run by one hook on the file's root (a hook registered from inside a before()
+// would run as soon as that before() ends).
+const teardowns: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const t of teardowns.splice(0).reverse()) await t();
+});
 
 async function script(name: string, env: NodeJS.ProcessEnv) {
   const res = await runCommand(`${ROOT}test/cluster/${name}`, [], { env, timeoutMs: 300_000 });
@@ -25,7 +38,7 @@ export async function usePrivateCluster(tag: string): Promise<void> {
   if (up.code !== 0) throw new Error(`could not start a private cluster:\n${up.output}`);
   process.env.TOKEN_CHAOS_CLUSTER_DIR = dir;
   process.env.TOKEN_CHAOS_KUBECONFIG = `${dir}/admin.kubeconfig`;
-  atEnd(async () => {
+  teardowns.push(async () => {
     const down = await script("down.sh", env);
     if (down.code === 0) rmSync(dir, { recursive: true, force: true });
   });
